@@ -1,0 +1,55 @@
+import {
+  EntityRepository,
+  type EntityData,
+  type FilterQuery,
+  type FindOneOptions,
+  type RequiredEntityData,
+} from '@mikro-orm/core';
+import { NotFoundError } from './errors.js';
+
+/**
+ * Generic unit-of-work CRUD used by every context (seed 004 FR-8). Nothing here flushes: the caller's
+ * unit of work (one per request) decides when changes reach the database, in one transaction.
+ */
+export class BaseRepository<T extends { id: string }> extends EntityRepository<T> {
+  /** Human name of the entity, for error messages. */
+  protected get label(): string {
+    return this.getEntityName().toString();
+  }
+
+  getById(id: string, options?: FindOneOptions<T>): Promise<T | null> {
+    return this.findOne({ id } as FilterQuery<T>, options as FindOneOptions<T, never>) as Promise<T | null>;
+  }
+
+  /** Like `getById`, but a missing row is a typed `NotFoundError` (404). */
+  async getByIdOrFail(id: string, options?: FindOneOptions<T>): Promise<T> {
+    const entity = await this.getById(id, options);
+    if (!entity) throw new NotFoundError(this.label, id);
+    return entity;
+  }
+
+  /** Tenant-scoped lookup: a row of another organization is reported as not found, never as forbidden. */
+  async getInOrganization(organizationId: string, id: string, options?: FindOneOptions<T>): Promise<T> {
+    const entity = (await this.findOne(
+      { id, organization: organizationId } as unknown as FilterQuery<T>,
+      options as FindOneOptions<T, never>,
+    )) as T | null;
+    if (!entity) throw new NotFoundError(this.label, id);
+    return entity;
+  }
+
+  /** Creates a managed entity; it is inserted at the next flush. */
+  override create(data: RequiredEntityData<T>): T {
+    return super.create(data);
+  }
+
+  /** Applies changes to a managed entity; they are written at the next flush. */
+  update(entity: T, data: EntityData<T>): T {
+    return this.assign(entity, data as never);
+  }
+
+  /** Schedules removal; it happens at the next flush. */
+  delete(entity: T): void {
+    this.getEntityManager().remove(entity);
+  }
+}

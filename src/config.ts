@@ -1,0 +1,245 @@
+/**
+ * Settings: read once from the environment into a typed, validated object.
+ *
+ * `EnvSchema` is the contract (exported so tests can exercise it); `loadConfig(env)` applies defaults,
+ * converts strings to numbers/booleans, validates and derives the database target. A bad value throws
+ * one `ConfigError` naming every offending variable and what it allows; secret values are never echoed.
+ */
+import Type, { type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+
+const Bool = (description: string, def: boolean) =>
+  Type.Boolean({ default: def, description: `${description}; one of true, false, 1, 0` });
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
+    default: 'development',
+    description: 'one of development, test, production',
+  }),
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'a postgres:// or postgresql:// connection URL',
+      secret: true,
+    }),
+  ),
+  POSTGRES_HOST: Type.Optional(Type.String({ minLength: 1, description: 'a host name or address' })),
+  POSTGRES_PORT: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 65535, description: 'an integer from 1 to 65535' }),
+  ),
+  POSTGRES_DB: Type.Optional(Type.String({ minLength: 1, description: 'a database name' })),
+  POSTGRES_USER: Type.Optional(Type.String({ minLength: 1, description: 'a role name' })),
+  POSTGRES_PASSWORD: Type.Optional(Type.String({ description: 'a password', secret: true })),
+  OVERSIGHT_DATA_DIR: Type.String({
+    minLength: 1,
+    default: './.data/pglite',
+    description: 'a directory for the embedded database, or memory:// for a throwaway one',
+  }),
+  DB_POOL_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 50,
+    default: 5,
+    description: 'an integer from 1 to 50',
+  }),
+  DB_MAX_OVERFLOW: Type.Integer({
+    minimum: 0,
+    maximum: 100,
+    default: 10,
+    description: 'an integer from 0 to 100',
+  }),
+  DB_ECHO: Bool('log every SQL statement', false),
+  EMBEDDING_MODEL: Type.String({
+    minLength: 1,
+    default: 'text-embedding-3-small',
+    description: 'an embedding model name',
+  }),
+  EMBEDDING_API_KEY: Type.Optional(
+    Type.String({ minLength: 1, description: 'an API key for the embedding provider', secret: true }),
+  ),
+  EMBEDDING_DIMENSIONS: Type.Literal(1536, {
+    default: 1536,
+    description: '1536 (memories.embedding is vector(1536); another size needs a migration)',
+  }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'an integer from 0 to 65535' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'an address to listen on' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' },
+  ),
+  SEED_DEMO: Bool('load demo data into an empty database at start-up', true),
+  BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 100 * 1024 * 1024,
+    default: 5 * 1024 * 1024,
+    description: 'an integer number of bytes from 1024 to 104857600',
+  }),
+});
+export type Env = Static<typeof EnvSchema>;
+
+/** Seed 003's defaults for the POSTGRES_* variables. */
+export const POSTGRES_DEFAULTS = {
+  host: 'localhost',
+  port: 5432,
+  database: 'airlock',
+  user: 'airlock',
+  password: 'airlock',
+} as const;
+
+export interface PostgresTarget {
+  engine: 'postgresql';
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string | undefined;
+  /** Extra connection parameters from DATABASE_URL's query string (e.g. sslmode). */
+  options: Record<string, string>;
+  poolSize: number;
+  maxOverflow: number;
+}
+
+export interface PgliteTarget {
+  engine: 'pglite';
+  /** A directory path, or `memory://` for a throwaway database. */
+  dataDir: string;
+}
+
+export type DatabaseTarget = PostgresTarget | PgliteTarget;
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  database: DatabaseTarget;
+  dbEcho: boolean;
+  embedding: { model: string; apiKey: string | undefined; dimensions: number };
+  http: { host: string; port: number; bodyLimit: number };
+  logLevel: string;
+  seedDemo: boolean;
+}
+
+/** A configuration problem found at start-up. The message never contains a secret value. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const POSTGRES_VARS = ['POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_DB', 'POSTGRES_USER', 'POSTGRES_PASSWORD'];
+
+function describe(name: string): { description: string; secret: boolean } {
+  const prop = (EnvSchema.properties as Record<string, TSchema & { description?: string; secret?: boolean }>)[
+    name
+  ];
+  return { description: prop?.description ?? 'a valid value', secret: prop?.secret === true };
+}
+
+/** Converts boolean-ish and numeric strings where the schema expects them; leaves the rest to validation. */
+function pickEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const raw = env[key];
+    if (raw === undefined || raw === '') continue;
+    const trimmed = raw.trim();
+    const kind = (EnvSchema.properties as Record<string, { type?: string; const?: unknown }>)[key];
+    if (kind?.type === 'boolean') {
+      const lower = trimmed.toLowerCase();
+      out[key] = ['true', '1', 'yes', 'on'].includes(lower)
+        ? true
+        : ['false', '0', 'no', 'off'].includes(lower)
+          ? false
+          : trimmed;
+    } else if (kind?.type === 'integer' || typeof kind?.const === 'number') {
+      out[key] = /^-?\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
+    } else {
+      out[key] = trimmed;
+    }
+  }
+  return out;
+}
+
+export function validateEnv(env: NodeJS.ProcessEnv): Env {
+  const candidate = Value.Default(EnvSchema, pickEnv(env));
+  const problems = new Map<string, string>();
+  for (const error of Value.Errors(EnvSchema, candidate)) {
+    const name = error.instancePath.replace(/^\//, '').split('/')[0] ?? '';
+    if (!name || problems.has(name)) continue;
+    const { description, secret } = describe(name);
+    const shown = secret ? '(value hidden)' : JSON.stringify(env[name]);
+    problems.set(name, `${name}=${shown} is not allowed: expected ${description}`);
+  }
+  if (problems.size > 0) throw new ConfigError([...problems.values()]);
+  return candidate as Env;
+}
+
+function parseDatabaseUrl(raw: string): Omit<PostgresTarget, 'poolSize' | 'maxOverflow'> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError([
+      'DATABASE_URL=(value hidden) is not allowed: expected a postgres:// or postgresql:// connection URL',
+    ]);
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!url.hostname || !database) {
+    throw new ConfigError([
+      'DATABASE_URL=(value hidden) is not allowed: expected a URL with a host and a database name, ' +
+        'e.g. postgres://user:password@host:5432/dbname',
+    ]);
+  }
+  return {
+    engine: 'postgresql',
+    host: decodeURIComponent(url.hostname),
+    port: url.port ? Number(url.port) : 5432,
+    database,
+    user: decodeURIComponent(url.username) || POSTGRES_DEFAULTS.user,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    options: Object.fromEntries(url.searchParams.entries()),
+  };
+}
+
+/** Reads, validates and derives the whole configuration. Throws `ConfigError`. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const e = validateEnv(env);
+  const pool = { poolSize: e.DB_POOL_SIZE, maxOverflow: e.DB_MAX_OVERFLOW };
+  let database: DatabaseTarget;
+  if (e.DATABASE_URL) {
+    database = { ...parseDatabaseUrl(e.DATABASE_URL), ...pool };
+  } else if (POSTGRES_VARS.some((v) => env[v] !== undefined && env[v] !== '')) {
+    database = {
+      engine: 'postgresql',
+      host: e.POSTGRES_HOST ?? POSTGRES_DEFAULTS.host,
+      port: e.POSTGRES_PORT ?? POSTGRES_DEFAULTS.port,
+      database: e.POSTGRES_DB ?? POSTGRES_DEFAULTS.database,
+      user: e.POSTGRES_USER ?? POSTGRES_DEFAULTS.user,
+      // An explicitly empty POSTGRES_PASSWORD means "no password" (e.g. trust or peer authentication).
+      password: env.POSTGRES_PASSWORD === '' ? undefined : (e.POSTGRES_PASSWORD ?? POSTGRES_DEFAULTS.password),
+      options: {},
+      ...pool,
+    };
+  } else {
+    database = { engine: 'pglite', dataDir: e.OVERSIGHT_DATA_DIR };
+  }
+  if (e.NODE_ENV === 'production' && database.engine !== 'postgresql') {
+    throw new ConfigError([
+      'NODE_ENV=production needs a PostgreSQL server: set DATABASE_URL (or POSTGRES_HOST and friends); ' +
+        'the embedded database is for development and tests only',
+    ]);
+  }
+  return {
+    env: e.NODE_ENV,
+    database,
+    dbEcho: e.DB_ECHO,
+    embedding: { model: e.EMBEDDING_MODEL, apiKey: e.EMBEDDING_API_KEY, dimensions: e.EMBEDDING_DIMENSIONS },
+    http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT_BYTES },
+    logLevel: e.LOG_LEVEL,
+    seedDemo: e.SEED_DEMO,
+  };
+}
+
+/** `host:port/database` (or the data directory): safe to print, never carries a password. */
+export function describeDatabase(target: DatabaseTarget): string {
+  return target.engine === 'postgresql'
+    ? `postgresql://${target.user}@${target.host}:${target.port}/${target.database}`
+    : `pglite:${target.dataDir}`;
+}

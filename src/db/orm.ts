@@ -1,0 +1,105 @@
+/**
+ * Builds the MikroORM configuration from the validated settings, for the app, the CLI and the tests.
+ * The ORM instance is created by the caller and passed down explicitly; there is no module singleton.
+ */
+import { defineConfig, MikroORM, type Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PgliteDriver } from '@mikro-orm/pglite';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { SeedManager } from '@mikro-orm/seeder';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { fileURLToPath } from 'node:url';
+import { describeDatabase, type AppConfig, type DatabaseTarget } from '../config.js';
+import { ServiceUnavailableError } from '../common/errors.js';
+import { entities } from './entities.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface OrmOptionsOverrides {
+  /** Replace the database target (tests point this at their own database). */
+  database?: DatabaseTarget;
+  /** Extra driver options, e.g. a ready PGlite instance for tests. */
+  driverOptions?: Record<string, unknown>;
+  /** Logger for SQL echo and ORM warnings; defaults to console.warn. */
+  logger?: (message: string) => void;
+}
+
+export function createOrmOptions(config: AppConfig, overrides: OrmOptionsOverrides = {}): Options {
+  const target = overrides.database ?? config.database;
+  const common = {
+    entities,
+    extensions: [Migrator, SeedManager],
+    forceUtcTimezone: true,
+    // Queries are logged without their parameters: they can carry hashes and secrets.
+    debug: config.dbEcho ? ['query' as const] : false,
+    logger: overrides.logger ?? ((message: string) => console.warn(message)),
+    migrations: {
+      path: `${root}migrations`,
+      pathTs: `${root}migrations`,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts' as const,
+    },
+    seeder: {
+      path: `${root}src/seeders`,
+      pathTs: `${root}src/seeders`,
+      defaultSeeder: 'DatabaseSeeder',
+      emit: 'ts' as const,
+    },
+  };
+  if (target.engine === 'postgresql') {
+    return defineConfig({
+      ...common,
+      driver: PostgreSqlDriver,
+      host: target.host,
+      port: target.port,
+      dbName: target.database,
+      user: target.user,
+      password: target.password,
+      pool: {
+        min: target.poolSize, // idle connections kept (SQLAlchemy pool_size)
+        max: target.poolSize + target.maxOverflow, // never more than size + overflow
+        idleTimeoutMillis: 10_000,
+      },
+      driverOptions: {
+        connectionTimeoutMillis: 5_000,
+        ...(target.options.sslmode && target.options.sslmode !== 'disable' ? { ssl: true } : {}),
+        ...overrides.driverOptions,
+      },
+    });
+  }
+  return defineConfig({
+    ...common,
+    driver: PgliteDriver,
+    dbName: target.dataDir,
+    driverOptions: { extensions: { vector }, ...overrides.driverOptions },
+  });
+}
+
+/** Replaces every occurrence of the password in a message, so driver errors can be shown safely. */
+export function scrubSecret(message: string, secret: string | undefined): string {
+  if (!secret) return message;
+  return message.split(secret).join('***').split(encodeURIComponent(secret)).join('***');
+}
+
+/**
+ * Creates the ORM and checks the connection. A failure names host, port and database, never the password.
+ */
+export async function connectOrm(config: AppConfig, overrides: OrmOptionsOverrides = {}): Promise<MikroORM> {
+  const options = createOrmOptions(config, overrides);
+  const target = overrides.database ?? config.database;
+  const password = target.engine === 'postgresql' ? target.password : undefined;
+  let orm: MikroORM | undefined;
+  try {
+    orm = await MikroORM.init(options);
+    const status = await orm.checkConnection();
+    if (!status.ok) throw new Error(status.reason);
+    return orm;
+  } catch (error) {
+    await orm?.close(true).catch(() => undefined);
+    const reason = scrubSecret(error instanceof Error ? error.message : String(error), password);
+    throw new ServiceUnavailableError(`cannot connect to ${describeDatabase(target)}: ${reason}`);
+  }
+}

@@ -1,0 +1,35 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { createdAtProperty, idProperty, timestamptz } from '../../common/base.entity.js';
+import { ApiKeyRepository } from './api-key.repository.js';
+import type { ApiKeyScope } from './enums.js';
+import { Organization } from './organization.entity.js';
+import { User } from './user.entity.js';
+
+/**
+ * The credential of people and agents (seeds 001 + 003). The raw key is shown once at creation and never
+ * stored: `prefix` (public, unique) finds the row, `key_hash` (SHA-256 of the whole key, unique) proves it.
+ */
+export const ApiKeySchema = defineEntity({
+  name: 'ApiKey',
+  tableName: 'api_keys',
+  repository: () => ApiKeyRepository,
+  properties: {
+    id: idProperty(),
+    name: p.string().length(255),
+    prefix: p.string().length(32).unique('api_keys_prefix_unique'),
+    keyHash: p.string().length(128).unique('api_keys_key_hash_unique').hidden(),
+    organization: () =>
+      p.manyToOne(Organization).ref().nullable().deleteRule('cascade').index('api_keys_organization_id_index'),
+    user: () => p.manyToOne(User).ref().nullable().deleteRule('cascade').index('api_keys_user_id_index'),
+    createdBy: () => p.manyToOne(User).ref().nullable().deleteRule('set null'),
+    scopes: p.array<ApiKeyScope>().columnType('text[]').defaultRaw(`'{}'`),
+    permissions: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
+    expiresAt: timestamptz().nullable(),
+    revokedAt: timestamptz().nullable(),
+    lastUsedAt: timestamptz().nullable(),
+    createdAt: createdAtProperty(),
+  },
+});
+
+export class ApiKey extends ApiKeySchema.class {}
+ApiKeySchema.setClass(ApiKey);

@@ -1,0 +1,25 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { createdAtProperty, idProperty } from '../../common/base.entity.js';
+import { MEMBERSHIP_ROLES } from './enums.js';
+import { MembershipRepository } from './membership.repository.js';
+import { Organization } from './organization.entity.js';
+import { User } from './user.entity.js';
+
+/** A user's role in an organization (seed 004 `team_membership`), unique per user and organization. */
+export const MembershipSchema = defineEntity({
+  name: 'Membership',
+  tableName: 'memberships',
+  repository: () => MembershipRepository,
+  properties: {
+    id: idProperty(),
+    user: () => p.manyToOne(User).ref().deleteRule('cascade').index('memberships_user_id_index'),
+    organization: () =>
+      p.manyToOne(Organization).ref().deleteRule('cascade').index('memberships_organization_id_index'),
+    role: p.enum(MEMBERSHIP_ROLES).nativeEnumName('user_role'),
+    createdAt: createdAtProperty(),
+  },
+  uniques: [{ name: 'memberships_user_id_organization_id_unique', properties: ['user', 'organization'] }],
+});
+
+export class Membership extends MembershipSchema.class {}
+MembershipSchema.setClass(Membership);
