@@ -12,7 +12,7 @@ const Bool = (description: string, def: boolean) =>
   Type.Boolean({ default: def, description: `${description}; one of true, false, 1, 0` });
 
 export const EnvSchema = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
+  NODE_ENV: Type.Enum(['development', 'test', 'production'], {
     default: 'development',
     description: 'one of development, test, production',
   }),
@@ -60,13 +60,23 @@ export const EnvSchema = Type.Object({
     default: 1536,
     description: '1536 (memories.embedding is vector(1536); another size needs a migration)',
   }),
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'an integer from 0 to 65535' }),
+  PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 3000,
+    description: 'an integer from 0 to 65535',
+  }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'an address to listen on' }),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' },
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+    description: 'one of fatal, error, warn, info, debug, trace, silent',
+  }),
+  SEED_DEMO: Type.Optional(
+    Type.Boolean({
+      description:
+        'load demo data into an empty database at start-up (default true, false in production); one of true, false, 1, 0',
+    }),
   ),
-  SEED_DEMO: Bool('load demo data into an empty database at start-up', true),
   BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1024,
     maximum: 100 * 1024 * 1024,
@@ -213,7 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       database: e.POSTGRES_DB ?? POSTGRES_DEFAULTS.database,
       user: e.POSTGRES_USER ?? POSTGRES_DEFAULTS.user,
       // An explicitly empty POSTGRES_PASSWORD means "no password" (e.g. trust or peer authentication).
-      password: env.POSTGRES_PASSWORD === '' ? undefined : (e.POSTGRES_PASSWORD ?? POSTGRES_DEFAULTS.password),
+      password:
+        env.POSTGRES_PASSWORD === '' ? undefined : (e.POSTGRES_PASSWORD ?? POSTGRES_DEFAULTS.password),
       options: {},
       ...pool,
     };
@@ -233,7 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     embedding: { model: e.EMBEDDING_MODEL, apiKey: e.EMBEDDING_API_KEY, dimensions: e.EMBEDDING_DIMENSIONS },
     http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT_BYTES },
     logLevel: e.LOG_LEVEL,
-    seedDemo: e.SEED_DEMO,
+    seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
   };
 }
 

@@ -11,7 +11,12 @@ import { v7 as uuidv7 } from 'uuid';
 
 export const newId = (): string => uuidv7();
 
-export const idProperty = () => p.uuid().primary().onCreate(() => uuidv7()).defaultRaw('gen_random_uuid()');
+export const idProperty = () =>
+  p
+    .uuid()
+    .primary()
+    .onCreate(() => uuidv7())
+    .defaultRaw('gen_random_uuid()');
 
 export const createdAtProperty = () =>
   p

@@ -1,11 +1,14 @@
 import {
   EntityRepository,
   type EntityData,
-  type FilterQuery,
   type FindOneOptions,
   type RequiredEntityData,
 } from '@mikro-orm/core';
 import { NotFoundError } from './errors.js';
+
+// Populate hints are checked by the callers' own types; the base accepts any of them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyHint = any;
 
 /**
  * Generic unit-of-work CRUD used by every context (seed 004 FR-8). Nothing here flushes: the caller's
@@ -17,21 +20,25 @@ export class BaseRepository<T extends { id: string }> extends EntityRepository<T
     return this.getEntityName().toString();
   }
 
-  getById(id: string, options?: FindOneOptions<T>): Promise<T | null> {
-    return this.findOne({ id } as FilterQuery<T>, options as FindOneOptions<T, never>) as Promise<T | null>;
+  getById(id: string, options?: FindOneOptions<T, AnyHint>): Promise<T | null> {
+    return this.findOne({ id } as never, options as FindOneOptions<T, never>) as Promise<T | null>;
   }
 
   /** Like `getById`, but a missing row is a typed `NotFoundError` (404). */
-  async getByIdOrFail(id: string, options?: FindOneOptions<T>): Promise<T> {
+  async getByIdOrFail(id: string, options?: FindOneOptions<T, AnyHint>): Promise<T> {
     const entity = await this.getById(id, options);
     if (!entity) throw new NotFoundError(this.label, id);
     return entity;
   }
 
   /** Tenant-scoped lookup: a row of another organization is reported as not found, never as forbidden. */
-  async getInOrganization(organizationId: string, id: string, options?: FindOneOptions<T>): Promise<T> {
+  async getInOrganization(
+    organizationId: string,
+    id: string,
+    options?: FindOneOptions<T, AnyHint>,
+  ): Promise<T> {
     const entity = (await this.findOne(
-      { id, organization: organizationId } as unknown as FilterQuery<T>,
+      { id, organization: organizationId } as never,
       options as FindOneOptions<T, never>,
     )) as T | null;
     if (!entity) throw new NotFoundError(this.label, id);

@@ -8,6 +8,7 @@ import { PgliteDriver } from '@mikro-orm/pglite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SeedManager } from '@mikro-orm/seeder';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeDatabase, type AppConfig, type DatabaseTarget } from '../config.js';
 import { ServiceUnavailableError } from '../common/errors.js';
@@ -25,11 +26,17 @@ export interface OrmOptionsOverrides {
 }
 
 export function createOrmOptions(config: AppConfig, overrides: OrmOptionsOverrides = {}): Options {
+  return buildOptions(config, overrides) as Options;
+}
+
+function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
   const target = overrides.database ?? config.database;
   const common = {
     entities,
     extensions: [Migrator, SeedManager],
     forceUtcTimezone: true,
+    // SQL functions the migrations write by hand (seed 004 FR-6) are not entity metadata: never drop them.
+    schemaGenerator: { ignoreRoutines: true },
     // Queries are logged without their parameters: they can carry hashes and secrets.
     debug: config.dbEcho ? ['query' as const] : false,
     logger: overrides.logger ?? ((message: string) => console.warn(message)),
@@ -93,7 +100,11 @@ export async function connectOrm(config: AppConfig, overrides: OrmOptionsOverrid
   const password = target.engine === 'postgresql' ? target.password : undefined;
   let orm: MikroORM | undefined;
   try {
+    if (target.engine === 'pglite' && !target.dataDir.includes('://')) {
+      mkdirSync(target.dataDir, { recursive: true }); // PGlite creates only the last path segment
+    }
     orm = await MikroORM.init(options);
+    await orm.connect();
     const status = await orm.checkConnection();
     if (!status.ok) throw new Error(status.reason);
     return orm;

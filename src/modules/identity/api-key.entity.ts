@@ -19,7 +19,12 @@ export const ApiKeySchema = defineEntity({
     prefix: p.string().length(32).unique('api_keys_prefix_unique'),
     keyHash: p.string().length(128).unique('api_keys_key_hash_unique').hidden(),
     organization: () =>
-      p.manyToOne(Organization).ref().nullable().deleteRule('cascade').index('api_keys_organization_id_index'),
+      p
+        .manyToOne(Organization)
+        .ref()
+        .nullable()
+        .deleteRule('cascade')
+        .index('api_keys_organization_id_index'),
     user: () => p.manyToOne(User).ref().nullable().deleteRule('cascade').index('api_keys_user_id_index'),
     createdBy: () => p.manyToOne(User).ref().nullable().deleteRule('set null'),
     scopes: p.array<ApiKeyScope>().columnType('text[]').defaultRaw(`'{}'`),

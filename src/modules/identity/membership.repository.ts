@@ -18,7 +18,10 @@ export class MembershipRepository extends BaseRepository<Membership> {
 
   /** Memberships of a user with their organizations, oldest first. */
   listForUser(userId: string): Promise<Membership[]> {
-    return this.find({ user: userId }, { populate: ['organization'], orderBy: { createdAt: 'asc', id: 'asc' } });
+    return this.find(
+      { user: userId },
+      { populate: ['organization'], orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
   }
 
   countWithRole(organizationId: string, role: MembershipRole): Promise<number> {

@@ -5,5 +5,4 @@ export class OrganizationRepository extends BaseRepository<Organization> {
   findBySlug(slug: string): Promise<Organization | null> {
     return this.findOne({ slug });
   }
-
 }

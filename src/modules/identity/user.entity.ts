@@ -23,7 +23,12 @@ export const UserSchema = defineEntity({
     isActive: p.boolean().default(true),
     deletedAt: timestamptz().nullable(),
   },
-  uniques: [{ name: 'users_email_lower_unique', expression: 'create unique index "users_email_lower_unique" on "users" (lower("email"))' }],
+  uniques: [
+    {
+      name: 'users_email_lower_unique',
+      expression: 'create unique index "users_email_lower_unique" on "users" (lower("email"))',
+    },
+  ],
   checks: [{ name: 'users_email_format', expression: `email ~* '^[^@]+@[^@]+\\.[^@]+$'` }],
   filters: {
     notDeleted: { name: 'notDeleted', cond: { deletedAt: null }, default: true },

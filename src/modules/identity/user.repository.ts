@@ -12,5 +12,4 @@ export class UserRepository extends BaseRepository<User> {
   findByEmailWithPassword(email: string): Promise<User | null> {
     return this.findOne({ [sql.lower('email')]: email.toLowerCase() }, { populate: ['passwordHash'] });
   }
-
 }

@@ -1,0 +1,72 @@
+/**
+ * `buildApp` assembles the HTTP API around an ORM the caller created; `main.ts` starts it.
+ * Keeping them apart lets tests build an app on their own database and close it cleanly.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { MikroORM } from '@mikro-orm/core';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AppConfig } from './config.js';
+import authPlugin from './http/auth.plugin.js';
+import errorsPlugin from './http/errors.plugin.js';
+import { healthRoutes } from './http/health.routes.js';
+import ormPlugin from './http/orm.plugin.js';
+import { identityRoutes } from './modules/identity/routes.js';
+
+export interface BuildAppOptions {
+  config: AppConfig;
+  orm: MikroORM;
+  /** Fastify logger option; defaults to pino at the configured level with secrets redacted. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Header and body paths whose values never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  '*.password',
+  '*.key',
+  '*.webhookSecret',
+  '*.secret',
+];
+
+export async function buildApp({ config, orm, logger }: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    bodyLimit: config.http.bodyLimit,
+    ajv: {
+      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(errorsPlugin);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Oversight API',
+        version: '0.1.0',
+        description:
+          'AI agents act, humans stay in charge. Authenticate with `Authorization: Bearer <API key>`.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Oversight API key' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+
+  await app.register(ormPlugin, { orm });
+  await app.register(healthRoutes, { engine: config.database.engine });
+  await app.register(
+    async (api) => {
+      await api.register(authPlugin);
+      await api.register(identityRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,75 @@
+/**
+ * The main job: validate settings, connect, migrate, seed the demo on an empty database, serve the API.
+ * With no environment at all it runs on the embedded database under ./.data.
+ */
+import { buildApp } from './app.js';
+import { ConfigError, describeDatabase, loadConfig } from './config.js';
+import { DomainError } from './common/errors.js';
+import { connectOrm } from './db/orm.js';
+import { ApiKeyService } from './modules/identity/api-key.service.js';
+import { Organization } from './modules/identity/organization.entity.js';
+import { User } from './modules/identity/user.entity.js';
+import { DatabaseSeeder } from './seeders/DatabaseSeeder.js';
+import { DEMO_ORGANIZATION_SLUG, DEMO_PASSWORD, DEMO_PEOPLE } from './seeders/IdentitySeeder.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const orm = await connectOrm(config);
+  const migrated = await orm.migrator.up();
+  console.log(`database: ${describeDatabase(config.database)} (${migrated.length} migration(s) applied now)`);
+
+  let demoKey: string | undefined;
+  if (config.seedDemo) {
+    const em = orm.em.fork();
+    if ((await em.count(User, {}, { filters: false })) === 0) {
+      await orm.seeder.seed(DatabaseSeeder);
+      console.log('demo data loaded into the empty database');
+    }
+    const organization = await em.findOne(
+      Organization,
+      { slug: DEMO_ORGANIZATION_SLUG },
+      { populate: ['owner'] },
+    );
+    if (organization) {
+      const owner = organization.owner.getEntity();
+      const minted = new ApiKeyService(em).mintFor(
+        { userId: owner.id, agentId: null, apiKeyId: null },
+        {
+          name: 'demo (printed at start-up)',
+          user: owner,
+          organization,
+          scopes: ['read', 'write', 'admin'],
+          expiresAt: new Date(Date.now() + 12 * 60 * 60 * 1000),
+        },
+      );
+      await em.flush();
+      demoKey = minted.key;
+    }
+  }
+
+  const app = await buildApp({ config, orm });
+  const shutdown = async (signal: string) => {
+    app.log.info(`${signal}: closing`);
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const address = await app.listen({ host: config.http.host, port: config.http.port });
+  console.log(`Oversight API on ${address}  docs: ${address}/docs  OpenAPI: ${address}/openapi.json`);
+  if (demoKey) {
+    console.log(`demo API key (owner of '${DEMO_ORGANIZATION_SLUG}', 12 hours): ${demoKey}`);
+    console.log(`  try: curl -H "Authorization: Bearer ${demoKey}" ${address}/api/v1/me`);
+    console.log(`  demo logins: ${DEMO_PEOPLE.map((p) => p.email).join(', ')} / password '${DEMO_PASSWORD}'`);
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DomainError) {
+    console.error(`oversight: ${error.message}`);
+  } else {
+    console.error('oversight: start-up failed:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,196 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { ConflictError, NotFoundError, RuleViolationError } from '../../common/errors.js';
+import { actorOf, requireRole, requireUser, type Caller, type Principal } from './access.js';
+import { AuditLog } from './audit-log.entity.js';
+import type { MembershipRole, Tier } from './enums.js';
+import { Membership } from './membership.entity.js';
+import { Organization, type OrganizationSettings } from './organization.entity.js';
+import { User } from './user.entity.js';
+
+export interface OrganizationCreate {
+  name: string;
+  slug: string;
+  tier?: Tier;
+  settings?: OrganizationSettings;
+  sharedSkillNames?: string[];
+  webhookUrl?: string | null;
+  conversationRetentionDays?: number | null;
+}
+
+export type OrganizationPatch = Partial<OrganizationCreate>;
+
+/** Organizations (tenants) and their memberships. */
+export class OrganizationService {
+  constructor(private readonly em: EntityManager) {}
+
+  private audit(
+    caller: Principal,
+    organizationId: string,
+    action: string,
+    resourceType: string,
+    resourceId: string,
+    details: Record<string, unknown>,
+  ) {
+    this.em
+      .getRepository(AuditLog)
+      .record(actorOf(caller), { organizationId, action, resourceType, resourceId, details });
+  }
+
+  /** Any person may create an organization; they become its owner. */
+  async create(principal: Principal, input: OrganizationCreate): Promise<Organization> {
+    requireUser(principal);
+    const owner = await this.em.getRepository(User).getByIdOrFail(principal.userId);
+    return this.createWithOwner(principal, owner, input);
+  }
+
+  /** Creates the organization and the owner's membership in the current unit of work, then flushes. */
+  async createWithOwner(
+    principal: Principal | null,
+    owner: User,
+    input: OrganizationCreate,
+  ): Promise<Organization> {
+    if (await this.em.getRepository(Organization).findBySlug(input.slug)) {
+      throw new ConflictError(`an organization with slug '${input.slug}' already exists`, { field: 'slug' });
+    }
+    const organization = this.em.create(Organization, {
+      name: input.name,
+      slug: input.slug,
+      owner,
+      tier: input.tier ?? 'free',
+      settings: input.settings ?? {},
+      sharedSkillNames: input.sharedSkillNames ?? [],
+      webhookUrl: input.webhookUrl ?? null,
+      conversationRetentionDays: input.conversationRetentionDays ?? null,
+    });
+    const membership = this.em.create(Membership, { user: owner, organization, role: 'owner' });
+    const actor = principal ?? { userId: owner.id, agentId: null, apiKeyId: null };
+    this.em.getRepository(AuditLog).record(actor as never, {
+      organizationId: organization.id,
+      action: 'organization.created',
+      resourceType: 'organization',
+      resourceId: organization.id,
+      details: { after: { name: input.name, slug: input.slug, tier: organization.tier } },
+    });
+    this.em.getRepository(AuditLog).record(actor as never, {
+      organizationId: organization.id,
+      action: 'membership.created',
+      resourceType: 'membership',
+      resourceId: membership.id,
+      details: { userId: owner.id, role: 'owner' },
+    });
+    await this.em.flush();
+    return organization;
+  }
+
+  /** Organizations the person belongs to, with their role in each. */
+  async listMine(principal: Principal): Promise<{ organization: Organization; role: MembershipRole }[]> {
+    requireUser(principal);
+    const memberships = await this.em.getRepository(Membership).listForUser(principal.userId);
+    return memberships
+      .filter((m) => !principal.keyOrganizationId || m.organization.id === principal.keyOrganizationId)
+      .map((m) => ({ organization: m.organization.getEntity(), role: m.role }));
+  }
+
+  async get(caller: Caller): Promise<Organization> {
+    requireRole(caller, 'viewer');
+    return this.em.getRepository(Organization).getByIdOrFail(caller.organizationId);
+  }
+
+  async update(caller: Caller, patch: OrganizationPatch): Promise<Organization> {
+    requireRole(caller, 'admin');
+    const organization = await this.em.getRepository(Organization).getByIdOrFail(caller.organizationId);
+    if (patch.slug && patch.slug !== organization.slug) {
+      if (await this.em.getRepository(Organization).findBySlug(patch.slug)) {
+        throw new ConflictError(`an organization with slug '${patch.slug}' already exists`, {
+          field: 'slug',
+        });
+      }
+    }
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      before[key] = (organization as unknown as Record<string, unknown>)[key];
+      after[key] = value;
+    }
+    this.em.assign(organization, patch as never);
+    this.audit(caller, organization.id, 'organization.updated', 'organization', organization.id, {
+      before,
+      after,
+    });
+    await this.em.flush();
+    return organization;
+  }
+
+  async listMembers(caller: Caller): Promise<Membership[]> {
+    requireRole(caller, 'viewer');
+    return this.em.getRepository(Membership).listForOrganization(caller.organizationId);
+  }
+
+  /** Adds an existing user (by id or email) with a role. Only owners may make owners. */
+  async addMember(
+    caller: Caller,
+    input: { userId?: string; email?: string; role: MembershipRole },
+  ): Promise<Membership> {
+    requireRole(caller, input.role === 'owner' ? 'owner' : 'admin');
+    const users = this.em.getRepository(User);
+    const user = input.userId
+      ? await users.getById(input.userId)
+      : input.email
+        ? await users.findByEmail(input.email)
+        : null;
+    if (!user) throw new NotFoundError('User', input.userId ?? input.email);
+    const memberships = this.em.getRepository(Membership);
+    if (await memberships.findFor(user.id, caller.organizationId)) {
+      throw new ConflictError('this user is already a member of the organization');
+    }
+    const organization = this.em.getReference(Organization, caller.organizationId);
+    const membership = memberships.create({ user, organization, role: input.role });
+    this.audit(caller, caller.organizationId, 'membership.created', 'membership', membership.id, {
+      userId: user.id,
+      role: input.role,
+    });
+    await this.em.flush();
+    await this.em.populate(membership, ['user']);
+    return membership;
+  }
+
+  async changeRole(caller: Caller, membershipId: string, role: MembershipRole): Promise<Membership> {
+    const membership = await this.em
+      .getRepository(Membership)
+      .getInOrganization(caller.organizationId, membershipId, { populate: ['user'] });
+    requireRole(caller, role === 'owner' || membership.role === 'owner' ? 'owner' : 'admin');
+    if (membership.role === role) return membership;
+    if (membership.role === 'owner') await this.assertAnotherOwner(caller.organizationId);
+    const before = membership.role;
+    membership.role = role;
+    this.audit(caller, caller.organizationId, 'membership.role_changed', 'membership', membership.id, {
+      userId: membership.user.id,
+      before: { role: before },
+      after: { role },
+    });
+    await this.em.flush();
+    return membership;
+  }
+
+  /** Removes a member (admin+, or anyone leaving). The last owner cannot leave. */
+  async removeMember(caller: Caller, membershipId: string): Promise<void> {
+    const membership = await this.em
+      .getRepository(Membership)
+      .getInOrganization(caller.organizationId, membershipId);
+    const self = membership.user.id === caller.userId;
+    if (!self) requireRole(caller, membership.role === 'owner' ? 'owner' : 'admin');
+    if (membership.role === 'owner') await this.assertAnotherOwner(caller.organizationId);
+    this.audit(caller, caller.organizationId, 'membership.deleted', 'membership', membership.id, {
+      userId: membership.user.id,
+      role: membership.role,
+    });
+    this.em.remove(membership);
+    await this.em.flush();
+  }
+
+  private async assertAnotherOwner(organizationId: string): Promise<void> {
+    const owners = await this.em.getRepository(Membership).countWithRole(organizationId, 'owner');
+    if (owners <= 1) throw new RuleViolationError('an organization must keep at least one owner');
+  }
+}
