@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { createdAtProperty, idProperty, timestamptz } from '../../common/base.entity.js';
+import { Agent } from '../agents/agent.entity.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import type { ApiKeyScope } from './enums.js';
 import { Organization } from './organization.entity.js';
@@ -26,6 +27,8 @@ export const ApiKeySchema = defineEntity({
         .deleteRule('cascade')
         .index('api_keys_organization_id_index'),
     user: () => p.manyToOne(User).ref().nullable().deleteRule('cascade').index('api_keys_user_id_index'),
+    /** The agent this key authenticates (seed 001), or null for a person's key. */
+    agent: () => p.manyToOne(Agent).ref().nullable().deleteRule('cascade').index('api_keys_agent_id_index'),
     createdBy: () => p.manyToOne(User).ref().nullable().deleteRule('set null'),
     scopes: p.array<ApiKeyScope>().columnType('text[]').defaultRaw(`'{}'`),
     permissions: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
@@ -34,6 +37,13 @@ export const ApiKeySchema = defineEntity({
     lastUsedAt: timestamptz().nullable(),
     createdAt: createdAtProperty(),
   },
+  checks: [
+    {
+      name: 'api_keys_owner_present',
+      expression:
+        '(user_id is not null and agent_id is null) or (agent_id is not null and user_id is null and organization_id is not null)',
+    },
+  ],
 });
 
 export class ApiKey extends ApiKeySchema.class {}

@@ -49,8 +49,8 @@ export class ApiKeyService {
       createdBy: actor.userId ?? null,
       scopes: [...new Set(input.scopes)],
       expiresAt: input.expiresAt,
-      ...(input.agentId ? { agent: input.agentId } : {}),
-    } as never);
+      agent: input.agentId ?? null,
+    });
     this.em.getRepository(AuditLog).record(actor, {
       organizationId: input.organization?.id ?? null,
       action: 'api_key.created',
@@ -106,9 +106,10 @@ export class ApiKeyService {
   async list(caller: Caller): Promise<ApiKey[]> {
     requireRole(caller, 'viewer');
     const repo = this.em.getRepository(ApiKey);
+    if (caller.kind === 'agent') return repo.listForOrganization(caller.organizationId, { agent: caller.agentId! });
     return atLeast(caller.role, 'admin')
       ? repo.listForOrganization(caller.organizationId)
-      : repo.listForOrganization(caller.organizationId, caller.userId ?? undefined);
+      : repo.listForOrganization(caller.organizationId, { user: caller.userId! });
   }
 
   /** Revokes a key: one's own, or (admin+) any key of the organization. Revoking twice is harmless. */

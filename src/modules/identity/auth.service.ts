@@ -59,14 +59,18 @@ export class AuthService {
     if (key.user && (!user || !user.isActive || user.deletedAt)) {
       throw new UnauthenticatedError('the owner of this API key is no longer active');
     }
+    const agent = key.agent?.getEntity();
+    if (key.agent && agent?.status !== 'active') {
+      throw new UnauthenticatedError(`this agent cannot act while it is ${agent?.status ?? 'missing'}`);
+    }
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       // A direct update: it must not ride along with (or be rolled back by) the request's unit of work.
       await this.em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: now });
     }
     return {
-      kind: 'user',
+      kind: agent ? 'agent' : 'user',
       userId: key.user?.id ?? null,
-      agentId: null,
+      agentId: agent?.id ?? null,
       apiKeyId: key.id,
       keyOrganizationId: key.organization?.id ?? null,
       scopes: key.scopes,

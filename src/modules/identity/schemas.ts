@@ -188,7 +188,7 @@ export const toApiKeyDto = (k: ApiKey): ApiKeyDto => ({
   prefix: k.prefix,
   organizationId: k.organization?.id ?? null,
   userId: k.user?.id ?? null,
-  agentId: ((k as unknown as { agent?: { id: string } | null }).agent?.id ?? null) as string | null,
+  agentId: k.agent?.id ?? null,
   scopes: k.scopes,
   expiresAt: iso(k.expiresAt),
   revokedAt: iso(k.revokedAt),

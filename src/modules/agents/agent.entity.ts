@@ -1,0 +1,39 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { baseProperties } from '../../common/base.entity.js';
+import { Organization } from '../identity/organization.entity.js';
+import { User } from '../identity/user.entity.js';
+import { AgentRepository } from './agent.repository.js';
+import { AGENT_STATUSES } from './enums.js';
+
+/**
+ * An AI agent of an organization (seed 004 FR-3.4, "AgentDNA storage"). The JSON columns hold the
+ * agent's DNA (personality, model, memory and boundaries configuration).
+ */
+export const AgentSchema = defineEntity({
+  name: 'Agent',
+  tableName: 'agents',
+  repository: () => AgentRepository,
+  properties: {
+    ...baseProperties(),
+    organization: () => p.manyToOne(Organization).ref().deleteRule('cascade'),
+    name: p.string().length(255),
+    slug: p.string().length(100),
+    tagline: p.text().nullable(),
+    avatarEmoji: p.string().length(16).nullable(),
+    personality: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
+    sharedSkillNames: p.array().columnType('text[]').defaultRaw(`'{}'`),
+    customSkillNames: p.array().columnType('text[]').defaultRaw(`'{}'`),
+    disabledSkillNames: p.array().columnType('text[]').defaultRaw(`'{}'`),
+    modelConfigJson: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
+    memoryConfig: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
+    boundaries: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
+    status: p.enum(AGENT_STATUSES).nativeEnumName('agent_status').default('draft'),
+    createdBy: () => p.manyToOne(User).ref().nullable().deleteRule('set null').fieldName('created_by'),
+  },
+  uniques: [{ name: 'agents_organization_id_slug_unique', properties: ['organization', 'slug'] }],
+  indexes: [{ name: 'agents_organization_id_status_index', properties: ['organization', 'status'] }],
+  checks: [{ name: 'agents_slug_format', expression: `slug ~ '^[a-z0-9][a-z0-9-]*[a-z0-9]$'` }],
+});
+
+export class Agent extends AgentSchema.class {}
+AgentSchema.setClass(Agent);
