@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Which database engine this test run uses: `OVERSIGHT_TEST_ENGINE=postgresql|pglite` (default postgresql). */
 export type Engine = 'postgresql' | 'pglite';
 
@@ -7,7 +9,8 @@ export const isPostgres = engine === 'postgresql';
 
 /** A maintenance connection to the test PostgreSQL server (trust auth on CI). */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEMPLATE_DATABASE = 'oversight_test_template';
+/** One template per checkout, so test runs of two working trees on one server never clobber each other. */
+export const TEMPLATE_DATABASE = `oversight_test_template_${createHash('sha1').update(process.cwd()).digest('hex').slice(0, 8)}`;
 
 /** Connection URL of another database on the same server. */
 export function databaseUrl(database: string): string {
