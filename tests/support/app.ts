@@ -11,9 +11,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(options: TestDatabaseOptions = {}): Promise<TestApp> {
+export interface TestAppOptions extends TestDatabaseOptions {
+  /** Extra routes (e.g. probes for the ORM plugin), registered before the app is ready. */
+  routes?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase(options);
   const app = await buildApp({ config: db.config, orm: db.orm, logger: false });
+  await options.routes?.(app);
   await app.ready();
   return {
     app,
