@@ -1,8 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+// CI sets OVERSIGHT_TEST_REPORT_DIR to collect one JSON report per engine next to the console output.
+const reportDir = process.env.OVERSIGHT_TEST_REPORT_DIR;
+const engine = process.env.OVERSIGHT_TEST_ENGINE === 'pglite' ? 'pglite' : 'postgresql';
+
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    reporters: reportDir ? ['default', 'json'] : ['default'],
+    ...(reportDir ? { outputFile: { json: `${reportDir}/${engine}.json` } } : {}),
     exclude: ['tests/reliability/**', 'node_modules/**'],
     globalSetup: ['tests/global-setup.ts'],
     pool: 'forks',
