@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../src/modules/identity/api-key.entity.js';
+import { User } from '../../src/modules/identity/user.entity.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import {
   TEST_PASSWORD,
@@ -61,6 +62,17 @@ describe('login', () => {
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
     expect(wrong.json().message).toBe(unknown.json().message);
+  });
+});
+
+describe('passwords', () => {
+  it('are bcrypt hashes of cost 12, never loaded unless asked for', async () => {
+    const user = await makeUser(t.em());
+    const plain = await t.em().findOneOrFail(User, { id: user.id });
+    expect(plain.passwordHash).toBeUndefined();
+    expect(JSON.stringify(plain)).not.toMatch(/\$2b\$/);
+    const withHash = await t.em().findOneOrFail(User, { id: user.id }, { populate: ['passwordHash'] });
+    expect(withHash.passwordHash).toMatch(/^\$2b\$12\$/);
   });
 });
 

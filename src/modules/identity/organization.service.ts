@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { ConflictError, NotFoundError, RuleViolationError } from '../../common/errors.js';
 import { actorOf, requireRole, requireUser, type Caller, type Principal } from './access.js';
 import { AuditLog } from './audit-log.entity.js';
+import type { Actor } from './audit-log.repository.js';
 import type { MembershipRole, Tier } from './enums.js';
 import { Membership } from './membership.entity.js';
 import { Organization, type OrganizationSettings } from './organization.entity.js';
@@ -63,15 +64,15 @@ export class OrganizationService {
       conversationRetentionDays: input.conversationRetentionDays ?? null,
     });
     const membership = this.em.create(Membership, { user: owner, organization, role: 'owner' });
-    const actor = principal ?? { userId: owner.id, agentId: null, apiKeyId: null };
-    this.em.getRepository(AuditLog).record(actor as never, {
+    const actor: Actor = principal ? actorOf(principal) : { userId: owner.id, agentId: null, apiKeyId: null };
+    this.em.getRepository(AuditLog).record(actor, {
       organizationId: organization.id,
       action: 'organization.created',
       resourceType: 'organization',
       resourceId: organization.id,
       details: { after: { name: input.name, slug: input.slug, tier: organization.tier } },
     });
-    this.em.getRepository(AuditLog).record(actor as never, {
+    this.em.getRepository(AuditLog).record(actor, {
       organizationId: organization.id,
       action: 'membership.created',
       resourceType: 'membership',

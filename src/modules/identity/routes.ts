@@ -10,7 +10,6 @@ import { requireUser } from './access.js';
 import { ApiKeyService } from './api-key.service.js';
 import { AuthService } from './auth.service.js';
 import { Membership } from './membership.entity.js';
-import { Organization } from './organization.entity.js';
 import { OrganizationService } from './organization.service.js';
 import {
   ApiKeyCreate,
@@ -42,12 +41,12 @@ const authed = errorResponses(400, 401, 403, 404, 503);
 const writes = errorResponses(400, 401, 403, 404, 409, 422, 503);
 
 async function hasWebhookSecret(em: EntityManager, id: string): Promise<boolean> {
-  const row = await em.findOne(
-    Organization,
-    { id },
-    { fields: ['webhookSecret'] as never, populate: ['webhookSecret'] as never },
-  );
-  return Boolean(row?.webhookSecret);
+  const rows = await em
+    .getConnection()
+    .execute<{ set: boolean }[]>('select webhook_secret is not null as set from organizations where id = ?', [
+      id,
+    ]);
+  return rows[0]?.set === true;
 }
 
 export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
