@@ -13,6 +13,7 @@ import errorsPlugin from './http/errors.plugin.js';
 import { healthRoutes } from './http/health.routes.js';
 import ormPlugin from './http/orm.plugin.js';
 import { identityRoutes } from './modules/identity/routes.js';
+import { validationRoutes } from './modules/validations/routes.js';
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -65,6 +66,7 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
     async (api) => {
       await api.register(authPlugin);
       await api.register(identityRoutes);
+      await api.register(validationRoutes);
     },
     { prefix: '/api/v1' },
   );
