@@ -9,6 +9,7 @@ import { Workflow } from '../../src/modules/packages/workflow.entity.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { agentWithKey, person, type Person } from '../support/factories.js';
 import {
+  FIXTURE_PACKAGES,
   allowLicenses,
   lockfileText,
   lockfiles,
@@ -89,14 +90,7 @@ describe('POST /api/v1/package-submissions', () => {
       projectVersion: '1.0.0',
       lockfileVersion: 1,
     });
-    expect(await requestedPackages(t, owner.headers, v1.json().id)).toEqual([
-      '@types/ms@0.7.34',
-      'is-number@4.0.0',
-      'is-number@6.0.0',
-      'is-number@7.0.0',
-      'is-odd@3.0.1',
-      'ms@2.1.3',
-    ]);
+    expect(await requestedPackages(t, owner.headers, v1.json().id)).toEqual(FIXTURE_PACKAGES.v1);
     const v2 = await submit(t, owner.headers, lockfiles.v2());
     expect(v2.statusCode).toBe(201);
     expect(v2.json()).toMatchObject({
@@ -104,15 +98,7 @@ describe('POST /api/v1/package-submissions', () => {
       projectVersion: '2.3.4',
       lockfileVersion: 2,
     });
-    expect(await requestedPackages(t, owner.headers, v2.json().id)).toEqual([
-      '@sindresorhus/is@4.6.0',
-      '@types/ms@0.7.34',
-      'is-number@4.0.0',
-      'is-number@6.0.0',
-      'is-number@7.0.0',
-      'is-odd@3.0.1',
-      'ms@2.1.3',
-    ]);
+    expect(await requestedPackages(t, owner.headers, v2.json().id)).toEqual(FIXTURE_PACKAGES.v2);
     // v2 records MIT for every package: all pass and wait for TRIVY
     expect(v2.json().counts.license).toEqual({ pass: 7, fail: 0, unknown: 0 });
     expect(v2.json().status).toBe('checking');

@@ -19,6 +19,31 @@ export const lockfiles = {
   v3: () => readJson('package-lock.json'),
 };
 
+/**
+ * The distinct name@version each fixture installs, sorted: what npm resolved, read off the fixtures by eye.
+ * v1: `x` is the alias npm:is-number@7, is-number@6 is nested under is-odd, the file: dependency is left out.
+ * v2: the workspace member @fixture/util and its link are left out; its dependency @sindresorhus/is is not.
+ */
+export const FIXTURE_PACKAGES = {
+  v1: [
+    '@types/ms@0.7.34',
+    'is-number@4.0.0',
+    'is-number@6.0.0',
+    'is-number@7.0.0',
+    'is-odd@3.0.1',
+    'ms@2.1.3',
+  ],
+  v2: [
+    '@sindresorhus/is@4.6.0',
+    '@types/ms@0.7.34',
+    'is-number@4.0.0',
+    'is-number@6.0.0',
+    'is-number@7.0.0',
+    'is-odd@3.0.1',
+    'ms@2.1.3',
+  ],
+};
+
 /** The raw text of a fixture, for byte-size and malformed-JSON tests. */
 export const lockfileText = (path: string): string => readFileSync(`${root}${path}`, 'utf8');
 
