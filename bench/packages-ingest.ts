@@ -14,6 +14,7 @@ import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type AppConfig } from '../src/config.js';
 import { connectOrm } from '../src/db/orm.js';
+import { AuditLog } from '../src/modules/identity/audit-log.entity.js';
 import { ApiKeyService } from '../src/modules/identity/api-key.service.js';
 import { Membership } from '../src/modules/identity/membership.entity.js';
 import { Organization } from '../src/modules/identity/organization.entity.js';
@@ -51,7 +52,9 @@ async function measure(engine: string, config: AppConfig, orm: MikroORM): Promis
   const app = await buildApp({ config, orm, logger: false });
   const times: number[] = [];
   let requests = 0;
+  let auditRows = 0;
   for (let i = 0; i < runs; i++) {
+    const auditBefore = await orm.em.fork().count(AuditLog, {});
     const started = performance.now();
     const res = await app.inject({
       method: 'POST',
@@ -62,12 +65,13 @@ async function measure(engine: string, config: AppConfig, orm: MikroORM): Promis
     times.push(performance.now() - started);
     if (res.statusCode !== 201) throw new Error(`${res.statusCode} ${res.body}`);
     requests = res.json().counts.packageRequests;
+    auditRows = (await orm.em.fork().count(AuditLog, {})) - auditBefore;
   }
   await app.close();
   const rest = times.slice(1).sort((a, b) => a - b);
   const median = rest.length ? rest[Math.floor(rest.length / 2)]! : times[0]!;
   console.log(
-    `${engine}: ${requests} package requests; first run (empty catalogue) ${times[0]!.toFixed(0)} ms, ` +
+    `${engine}: ${requests} package requests, ${auditRows} audit rows each; first run (empty catalogue) ${times[0]!.toFixed(0)} ms, ` +
       `median of the next ${rest.length} ${median.toFixed(0)} ms`,
   );
 }
