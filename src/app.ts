@@ -13,6 +13,8 @@ import errorsPlugin from './http/errors.plugin.js';
 import { healthRoutes } from './http/health.routes.js';
 import ormPlugin from './http/orm.plugin.js';
 import { identityRoutes } from './modules/identity/routes.js';
+import { packageRoutes } from './modules/packages/routes.js';
+import { validationRoutes } from './modules/validations/routes.js';
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -65,6 +67,8 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
     async (api) => {
       await api.register(authPlugin);
       await api.register(identityRoutes);
+      await api.register(validationRoutes);
+      await api.register(packageRoutes);
     },
     { prefix: '/api/v1' },
   );

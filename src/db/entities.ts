@@ -5,6 +5,15 @@ import { AuditLogSchema } from '../modules/identity/audit-log.entity.js';
 import { MembershipSchema } from '../modules/identity/membership.entity.js';
 import { OrganizationSchema } from '../modules/identity/organization.entity.js';
 import { UserSchema } from '../modules/identity/user.entity.js';
+import { CheckResultSchema } from '../modules/packages/check-result.entity.js';
+import { LicenseAllowlistSchema } from '../modules/packages/license-allowlist.entity.js';
+import { PackageRequestSchema } from '../modules/packages/package-request.entity.js';
+import { PackageSubmissionSchema } from '../modules/packages/package-submission.entity.js';
+import { PackageUsageSchema } from '../modules/packages/package-usage.entity.js';
+import { PackageSchema } from '../modules/packages/package.entity.js';
+import { WorkflowSchema } from '../modules/packages/workflow.entity.js';
+import { FindingSchema } from '../modules/validations/finding.entity.js';
+import { ValidationSchema } from '../modules/validations/validation.entity.js';
 
 export const entities = [
   // identity
@@ -15,4 +24,15 @@ export const entities = [
   AuditLogSchema,
   // agents
   AgentSchema,
+  // validations
+  ValidationSchema,
+  FindingSchema,
+  // packages
+  PackageSubmissionSchema,
+  PackageRequestSchema,
+  PackageSchema,
+  WorkflowSchema,
+  CheckResultSchema,
+  PackageUsageSchema,
+  LicenseAllowlistSchema,
 ];

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Seeder } from '@mikro-orm/seeder';
 import { IdentitySeeder } from './IdentitySeeder.js';
+import { PackagesSeeder } from './PackagesSeeder.js';
+import { ValidationsSeeder } from './ValidationsSeeder.js';
 
 /**
  * Demo data for local runs (`npx mikro-orm seeder:run`, and `npm start` on an empty database).
@@ -9,5 +11,6 @@ import { IdentitySeeder } from './IdentitySeeder.js';
 export class DatabaseSeeder extends Seeder {
   async run(em: EntityManager): Promise<void> {
     await this.call(em, [IdentitySeeder]);
+    await this.call(em, [ValidationsSeeder, PackagesSeeder]);
   }
 }

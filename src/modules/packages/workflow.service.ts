@@ -1,0 +1,121 @@
+import { LockMode, type EntityManager } from '@mikro-orm/core';
+import { NotFoundError } from '../../common/errors.js';
+import { actorOf, requireRole, requireUser, type Caller } from '../identity/access.js';
+import { CheckResult } from './check-result.entity.js';
+import type { CheckStatus } from './enums.js';
+import { PackageRequest } from './package-request.entity.js';
+import { PackageSubmission } from './package-submission.entity.js';
+import { execute } from './sql.js';
+import { Workflow } from './workflow.entity.js';
+import { WorkflowEngine, type LatestChecks } from './workflow-engine.js';
+
+export interface WorkflowView {
+  workflow: Workflow;
+  request: PackageRequest;
+  checks: CheckResult[];
+}
+
+export class WorkflowService {
+  constructor(private readonly em: EntityManager) {}
+
+  async get(caller: Caller, id: string): Promise<WorkflowView> {
+    requireRole(caller, 'viewer');
+    const workflow = await this.em.getRepository(Workflow).getInOrganization(caller.organizationId, id, {
+      populate: ['packageRequest'],
+    });
+    const checks = await this.em.find(
+      CheckResult,
+      { workflow: id },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+    return { workflow, request: workflow.packageRequest.getEntity(), checks };
+  }
+
+  /**
+   * An external scanner (an agent's key) or an admin reports a TRIVY result. The workflow moves as the
+   * checks allow; a workflow past checking refuses it with 409.
+   */
+  async recordCheck(
+    caller: Caller,
+    id: string,
+    input: { checkType: 'TRIVY'; status: CheckStatus; results: Record<string, unknown> },
+  ): Promise<{ view: WorkflowView; check: CheckResult }> {
+    requireRole(caller, caller.kind === 'agent' ? 'member' : 'admin');
+    const checkId = await this.locked(caller, id, async (em, engine, workflow, request, submission) => {
+      const latest = await latestChecks(em, workflow.id);
+      return engine.addCheck(workflow, request, submission, input, latest).id;
+    });
+    const view = await this.get(caller, id);
+    return { view, check: view.checks.find((c) => c.id === checkId)! };
+  }
+
+  /** An admin or owner approves or rejects a workflow that needs review; anything else is a 409. */
+  async decide(
+    caller: Caller,
+    id: string,
+    input: { decision: 'approve' | 'reject'; reason: string },
+  ): Promise<WorkflowView> {
+    requireUser(caller);
+    requireRole(caller, 'admin');
+    await this.locked(caller, id, async (_em, engine, workflow, request, submission) => {
+      engine.decide(
+        workflow,
+        request,
+        submission,
+        input.decision === 'approve' ? 'approved' : 'rejected',
+        input.reason,
+      );
+    });
+    return this.get(caller, id);
+  }
+
+  /**
+   * Runs `change` in a transaction holding row locks on the submission, then the workflow (always in that
+   * order, so concurrent reports on one submission serialize without deadlocks), then settles the
+   * submission's status from its workflows.
+   */
+  private async locked<T>(
+    caller: Caller,
+    id: string,
+    change: (
+      em: EntityManager,
+      engine: WorkflowEngine,
+      workflow: Workflow,
+      request: PackageRequest,
+      submission: PackageSubmission,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return this.em.transactional(async (em) => {
+      const [row] = await execute<{ submission_id: string }[]>(
+        em,
+        `select r.submission_id from workflows w join package_requests r on r.id = w.package_request_id
+          where w.id = ? and w.organization_id = ?`,
+        [id, caller.organizationId],
+      );
+      if (!row) throw new NotFoundError('Workflow', id);
+      const locking = { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true } as const;
+      const submission = await em.findOneOrFail(PackageSubmission, { id: row.submission_id }, locking);
+      const workflow = await em.findOneOrFail(Workflow, { id }, locking);
+      const request = await em.findOneOrFail(PackageRequest, { id: workflow.packageRequest.id }, locking);
+      const engine = new WorkflowEngine(em, actorOf(caller), caller.organizationId);
+      const result = await change(em, engine, workflow, request, submission);
+      await em.flush();
+      engine.settleSubmission(
+        submission,
+        await em.getRepository(Workflow).countByStatusForSubmission(submission.id),
+      );
+      return result;
+    });
+  }
+}
+
+async function latestChecks(em: EntityManager, workflowId: string): Promise<LatestChecks> {
+  const latest: LatestChecks = new Map();
+  const rows = await em.find(
+    CheckResult,
+    { workflow: workflowId },
+    { orderBy: { createdAt: 'asc', id: 'asc' } },
+  );
+  for (const row of rows) latest.set(row.checkType, row.status);
+  return latest;
+}

@@ -1,0 +1,122 @@
+/** HTTP contracts of the validations context. */
+import Type, { type Static } from 'typebox';
+import { DateTime, Nullable, PageQuery, Uuid, iso } from '../../common/schemas.js';
+import { TIERS } from '../identity/enums.js';
+import type { Organization } from '../identity/organization.entity.js';
+import { FINDING_SEVERITIES, VALIDATION_DECISIONS, VETO_LEVELS } from './enums.js';
+import type { Finding } from './finding.entity.js';
+import type { Validation } from './validation.entity.js';
+
+export const Decision = Type.Enum([...VALIDATION_DECISIONS]);
+export const VetoLevel = Type.Enum([...VETO_LEVELS]);
+export const Severity = Type.Enum([...FINDING_SEVERITIES]);
+
+const NonBlank = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' });
+
+export const FindingCreate = Type.Object(
+  {
+    layerId: Type.String({ minLength: 1, maxLength: 10, pattern: '\\S', description: 'layer id, e.g. L1' }),
+    severity: Severity,
+    title: NonBlank(255),
+    description: Type.String({ maxLength: 20_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ValidationCreate = Type.Object(
+  {
+    agentId: Type.Optional(NonBlank(255)),
+    actionType: NonBlank(100),
+    actionDescription: Type.String({ minLength: 1, maxLength: 50_000 }),
+    decision: Decision,
+    vetoLevel: VetoLevel,
+    findings: Type.Array(FindingCreate, { maxItems: 200, default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export const ValidationListQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    agentId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    registeredAgentId: Type.Optional(Uuid),
+    actionType: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    decision: Type.Optional(Decision),
+    vetoLevel: Type.Optional(VetoLevel),
+    from: Type.Optional(DateTime),
+    to: Type.Optional(DateTime),
+  },
+  { additionalProperties: false },
+);
+
+export const OrganizationTierDto = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  tier: Type.Enum([...TIERS]),
+});
+
+export const FindingDto = Type.Object({
+  id: Uuid,
+  layerId: Type.String(),
+  severity: Severity,
+  title: Type.String(),
+  description: Type.String(),
+});
+
+const AgentRef = Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() });
+
+export const ValidationSummaryDto = Type.Object({
+  id: Uuid,
+  organizationId: Uuid,
+  agentId: Type.String({ description: "the acting agent's external identifier" }),
+  registeredAgent: Nullable(AgentRef),
+  actionType: Type.String(),
+  actionDescription: Type.String(),
+  decision: Decision,
+  vetoLevel: VetoLevel,
+  createdAt: DateTime,
+});
+
+export const ValidationDto = Type.Object({
+  ...ValidationSummaryDto.properties,
+  organization: OrganizationTierDto,
+  findings: Type.Array(FindingDto),
+});
+export type ValidationDto = Static<typeof ValidationDto>;
+
+export const ValidationPage = Type.Object({
+  organization: OrganizationTierDto,
+  items: Type.Array(ValidationSummaryDto),
+  nextCursor: Nullable(Type.String()),
+});
+
+export const toOrganizationTierDto = (o: Organization) => ({ id: o.id, name: o.name, tier: o.tier });
+
+export const toFindingDto = (f: Finding) => ({
+  id: f.id,
+  layerId: f.layerId,
+  severity: f.severity,
+  title: f.title,
+  description: f.description,
+});
+
+export const toValidationSummaryDto = (v: Validation): Static<typeof ValidationSummaryDto> => {
+  const agent = v.registeredAgent?.unwrap();
+  return {
+    id: v.id,
+    organizationId: v.organization.id,
+    agentId: v.agentId,
+    registeredAgent: agent ? { id: agent.id, name: agent.name, slug: agent.slug } : null,
+    actionType: v.actionType,
+    actionDescription: v.actionDescription,
+    decision: v.decision,
+    vetoLevel: v.vetoLevel,
+    createdAt: iso(v.createdAt)!,
+  };
+};
+
+export const toValidationDto = (v: Validation): ValidationDto => ({
+  ...toValidationSummaryDto(v),
+  organization: toOrganizationTierDto(v.organization.getEntity()),
+  findings: v.findings.getItems().map(toFindingDto),
+});

@@ -1,0 +1,108 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { RuleViolationError } from '../../common/errors.js';
+import type { Page } from '../../common/cursor.js';
+import { Agent } from '../agents/agent.entity.js';
+import { actorOf, requireAgent, requireRole, type Caller } from '../identity/access.js';
+import { AuditLog } from '../identity/audit-log.entity.js';
+import { Organization } from '../identity/organization.entity.js';
+import type { FindingSeverity, ValidationDecision, VetoLevel } from './enums.js';
+import { Finding } from './finding.entity.js';
+import { Validation } from './validation.entity.js';
+import type { ValidationFilter } from './validation.repository.js';
+
+export interface FindingInput {
+  layerId: string;
+  severity: FindingSeverity;
+  title: string;
+  description: string;
+}
+
+export interface ValidationInput {
+  /** The acting agent's external identifier; defaults to the reporting agent's slug. */
+  agentId?: string;
+  actionType: string;
+  actionDescription: string;
+  decision: ValidationDecision;
+  vetoLevel: VetoLevel;
+  findings: FindingInput[];
+}
+
+export class ValidationService {
+  constructor(private readonly em: EntityManager) {}
+
+  /**
+   * An agent reports a validated action: the validation and its findings are written in one transaction.
+   * When the external identifier is the slug of one of the organization's agents, that Agent is linked.
+   */
+  async record(caller: Caller, input: ValidationInput): Promise<Validation> {
+    requireAgent(caller);
+    requireRole(caller, 'member');
+    if (input.vetoLevel === 'strong' && input.decision !== 'rejected') {
+      throw new RuleViolationError('a strong veto blocks the action: its decision must be rejected', {
+        field: 'decision',
+      });
+    }
+    const id = await this.em.transactional(async (em) => {
+      const reporter = await em.getRepository(Agent).getInOrganization(caller.organizationId, caller.agentId);
+      const agentId = input.agentId ?? reporter.slug;
+      const registered =
+        agentId === reporter.slug
+          ? reporter
+          : await em.getRepository(Agent).findBySlug(caller.organizationId, agentId);
+      const organization = em.getReference(Organization, caller.organizationId);
+      const validation = em.create(Validation, {
+        organization,
+        agentId,
+        registeredAgent: registered ?? null,
+        actionType: input.actionType,
+        actionDescription: input.actionDescription,
+        decision: input.decision,
+        vetoLevel: input.vetoLevel,
+      });
+      input.findings.forEach((f, position) =>
+        em.create(Finding, { organization, validation, position, ...f }),
+      );
+      em.getRepository(AuditLog).record(actorOf(caller), {
+        organizationId: caller.organizationId,
+        action: 'validation.recorded',
+        resourceType: 'validation',
+        resourceId: validation.id,
+        details: {
+          before: null,
+          after: {
+            agentId,
+            actionType: input.actionType,
+            decision: input.decision,
+            vetoLevel: input.vetoLevel,
+          },
+          findings: input.findings.length,
+        },
+      });
+      return validation.id;
+    });
+    return this.get(caller, id);
+  }
+
+  async list(
+    caller: Caller,
+    filter: ValidationFilter,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<Validation>> {
+    requireRole(caller, 'viewer');
+    return this.em.getRepository(Validation).listInOrganization(caller.organizationId, filter, page);
+  }
+
+  /** One validation of the caller's organization with its findings (in reported order) and organization. */
+  async get(caller: Caller, id: string): Promise<Validation> {
+    requireRole(caller, 'viewer');
+    return this.em.getRepository(Validation).getInOrganization(caller.organizationId, id, {
+      populate: ['findings', 'organization', 'registeredAgent'],
+      orderBy: { findings: { position: 'asc' } },
+    });
+  }
+
+  /** The caller's organization (for its tier in list responses). */
+  organizationOf(caller: Caller): Promise<Organization> {
+    return this.em.getRepository(Organization).getByIdOrFail(caller.organizationId);
+  }
+}
