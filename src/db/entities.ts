@@ -5,6 +5,8 @@ import { AuditLogSchema } from '../modules/identity/audit-log.entity.js';
 import { MembershipSchema } from '../modules/identity/membership.entity.js';
 import { OrganizationSchema } from '../modules/identity/organization.entity.js';
 import { UserSchema } from '../modules/identity/user.entity.js';
+import { ConsultationRequestSchema } from '../modules/reviews/consultation-request.entity.js';
+import { WebhookDeliverySchema } from '../modules/reviews/webhook-delivery.entity.js';
 
 export const entities = [
   // identity
@@ -15,4 +17,7 @@ export const entities = [
   AuditLogSchema,
   // agents
   AgentSchema,
+  // reviews
+  ConsultationRequestSchema,
+  WebhookDeliverySchema,
 ];
