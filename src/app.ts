@@ -13,6 +13,7 @@ import errorsPlugin from './http/errors.plugin.js';
 import { healthRoutes } from './http/health.routes.js';
 import ormPlugin from './http/orm.plugin.js';
 import { identityRoutes } from './modules/identity/routes.js';
+import { reviewsRoutes } from './modules/reviews/routes.js';
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -65,6 +66,7 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
     async (api) => {
       await api.register(authPlugin);
       await api.register(identityRoutes);
+      await api.register(reviewsRoutes, { config });
     },
     { prefix: '/api/v1' },
   );
