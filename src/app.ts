@@ -14,6 +14,7 @@ import { healthRoutes } from './http/health.routes.js';
 import ormPlugin from './http/orm.plugin.js';
 import { identityRoutes } from './modules/identity/routes.js';
 import { reviewsRoutes } from './modules/reviews/routes.js';
+import webhookWorkerPlugin from './modules/reviews/worker.plugin.js';
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -70,5 +71,6 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
     },
     { prefix: '/api/v1' },
   );
+  await app.register(webhookWorkerPlugin, { config, orm });
   return app;
 }

@@ -296,11 +296,11 @@ describe('GET /api/v1/requests', () => {
         }),
       );
     }
-    const rank = { urgent: 0, high: 1, normal: 2, low: 3 };
+    const rank: Record<string, number> = { urgent: 0, high: 1, normal: 2, low: 3 };
     const expected = [...created]
       .sort(
         (a, b) =>
-          rank[a.priority] - rank[b.priority] ||
+          rank[a.priority]! - rank[b.priority]! ||
           a.createdAt.getTime() - b.createdAt.getTime() ||
           (a.id < b.id ? -1 : 1),
       )

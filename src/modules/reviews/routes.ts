@@ -96,14 +96,15 @@ export const reviewsRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = a
         response: { 200: RequestDto, ...writes },
       },
     },
-    async (request) =>
-      toRequestDto(
-        await new ConsultationService(request.em).respond(
-          await request.caller(),
-          request.params.id,
-          request.body,
-        ),
-      ),
+    async (request) => {
+      const answered = await new ConsultationService(request.em).respond(
+        await request.caller(),
+        request.params.id,
+        request.body,
+      );
+      request.server.webhookWorker?.nudge(); // the outbox row is committed: deliver it now
+      return toRequestDto(answered);
+    },
   );
 
   app.post(

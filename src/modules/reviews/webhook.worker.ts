@@ -51,6 +51,7 @@ export class WebhookWorker {
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<unknown> | undefined;
+  private nudged = false;
 
   constructor(
     private readonly orm: MikroORM,
@@ -70,12 +71,30 @@ export class WebhookWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const tick = async () => {
-      this.current = this.runOnce().catch((error) => this.options.log?.('webhook worker pass failed', error));
-      await this.current;
-      if (this.running) this.timer = setTimeout(tick, this.options.settings.pollIntervalMs);
-    };
-    this.timer = setTimeout(tick, 0);
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    this.nudged = false;
+    this.current = this.runOnce().catch((error) => this.options.log?.('webhook worker pass failed', error));
+    await this.current;
+    this.current = undefined;
+    if (this.running) this.schedule(this.nudged ? 0 : this.options.settings.pollIntervalMs);
+  }
+
+  /**
+   * Something was just committed to the outbox in this process: run a pass now instead of at the next
+   * poll (or right after the pass in progress). Deliveries committed elsewhere wait for the poll.
+   */
+  nudge(): void {
+    if (!this.running) return;
+    if (this.current) this.nudged = true;
+    else this.schedule(0);
   }
 
   /** Stops polling and waits for the pass in progress to finish. */

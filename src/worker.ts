@@ -1,0 +1,39 @@
+/**
+ * The webhook/expiry worker on its own (`npm run worker`), e.g. with WEBHOOK_WORKER_ENABLED=false on the
+ * API processes. Several may run at once: claims use FOR UPDATE SKIP LOCKED. SIGINT/SIGTERM stop it after
+ * the pass in progress.
+ */
+import { ConfigError, describeDatabase, loadConfig } from './config.js';
+import { DomainError } from './common/errors.js';
+import { connectOrm } from './db/orm.js';
+import { WebhookWorker } from './modules/reviews/webhook.worker.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const orm = await connectOrm(config);
+  const worker = new WebhookWorker(orm, {
+    settings: config.webhooks,
+    keys: config.encryption,
+    log: (message, error) =>
+      console.error(`oversight-worker: ${message}:`, error instanceof Error ? error.message : error),
+  });
+  const stop = async (signal: string) => {
+    console.warn(`oversight-worker: ${signal}: stopping after the current pass`);
+    await worker.stop();
+    await orm.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  worker.start();
+  console.warn(`oversight-worker ${worker.workerId} on ${describeDatabase(config.database)}`);
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof DomainError;
+  console.error(
+    `oversight-worker: ${known ? (error as Error).message : 'start-up failed'}`,
+    known ? '' : error,
+  );
+  process.exit(1);
+});
