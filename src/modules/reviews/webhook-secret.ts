@@ -77,11 +77,15 @@ export async function loadWebhookSecret(
 }
 
 /**
- * Rotation step 2: rewrites every secret not yet under the current key. Returns how many were rewritten.
+ * Rotation step 2: rewrites every secret not yet under the current key. Secrets no configured key can
+ * decrypt are left as they are and counted (their organizations must set a new secret).
  * (Step 1: make the new key OVERSIGHT_ENCRYPTION_KEY and list the old one in OVERSIGHT_ENCRYPTION_OLD_KEYS;
- * step 3, after this ran: drop the old key.)
+ * step 3, once this reports nothing undecryptable: drop the old key.)
  */
-export async function reencryptWebhookSecrets(em: EntityManager, keys: EncryptionKeys): Promise<number> {
+export async function reencryptWebhookSecrets(
+  em: EntityManager,
+  keys: EncryptionKeys,
+): Promise<{ reencrypted: number; undecryptable: number }> {
   return em.transactional(async (tem) => {
     const rows = await tem
       .getConnection()
@@ -91,17 +95,24 @@ export async function reencryptWebhookSecrets(em: EntityManager, keys: Encryptio
         'all',
         tem.getTransactionContext(),
       );
-    let changed = 0;
+    const result = { reencrypted: 0, undecryptable: 0 };
     for (const row of rows) {
       if (keyIdOf(row.webhook_secret) === keys.current.id) continue;
-      const plain = decryptWebhookSecret(keys, row.id, row.webhook_secret);
+      let plain: string;
+      try {
+        plain = decryptWebhookSecret(keys, row.id, row.webhook_secret);
+      } catch (error) {
+        if (!(error instanceof SecretDecryptionError)) throw error;
+        result.undecryptable++;
+        continue;
+      }
       await tem.nativeUpdate(
         Organization,
         { id: row.id },
         { webhookSecret: encryptWebhookSecret(keys, row.id, plain) },
       );
-      changed++;
+      result.reencrypted++;
     }
-    return changed;
+    return result;
   });
 }
