@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Seeder } from '@mikro-orm/seeder';
 import { IdentitySeeder } from './IdentitySeeder.js';
+import { ReviewsSeeder } from './ReviewsSeeder.js';
 
 /**
  * Demo data for local runs (`npx mikro-orm seeder:run`, and `npm start` on an empty database).
@@ -8,6 +9,6 @@ import { IdentitySeeder } from './IdentitySeeder.js';
  */
 export class DatabaseSeeder extends Seeder {
   async run(em: EntityManager): Promise<void> {
-    await this.call(em, [IdentitySeeder]);
+    await this.call(em, [IdentitySeeder, ReviewsSeeder]);
   }
 }
