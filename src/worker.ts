@@ -9,6 +9,7 @@
 import { ConfigError, describeDatabase, loadConfig } from './config.js';
 import { DomainError } from './common/errors.js';
 import { connectOrm } from './db/orm.js';
+import { loggableError } from './http/errors.plugin.js';
 import { reencryptWebhookSecrets } from './modules/reviews/webhook-secret.js';
 import { WebhookWorker } from './modules/reviews/webhook.worker.js';
 
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     settings: config.webhooks,
     keys: config.encryption,
     log: (message, error) =>
-      console.error(`oversight-worker: ${message}:`, error instanceof Error ? error.message : error),
+      console.error(`oversight-worker: ${message}:`, JSON.stringify(loggableError(error))),
   });
   const stop = async (signal: string) => {
     console.warn(`oversight-worker: ${signal}: stopping after the current pass`);
@@ -46,7 +47,7 @@ main().catch((error: unknown) => {
   const known = error instanceof ConfigError || error instanceof DomainError;
   console.error(
     `oversight-worker: ${known ? (error as Error).message : 'start-up failed'}`,
-    known ? '' : error,
+    known ? '' : JSON.stringify(loggableError(error)),
   );
   process.exit(1);
 });

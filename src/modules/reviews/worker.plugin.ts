@@ -7,6 +7,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppConfig } from '../../config.js';
+import { loggableError } from '../../http/errors.plugin.js';
 import { WebhookWorker } from './webhook.worker.js';
 
 declare module 'fastify' {
@@ -27,11 +28,8 @@ const workerPlugin: FastifyPluginAsync<{ config: AppConfig; orm: MikroORM }> = a
   const worker = new WebhookWorker(orm, {
     settings: config.webhooks,
     keys: config.encryption,
-    log: (message, error) =>
-      app.log.error(
-        { err: error instanceof Error ? { type: error.name, message: error.message } : error },
-        message,
-      ),
+    // driver errors carry SQL with inlined values: log only what loggableError keeps
+    log: (message, error) => app.log.error({ err: loggableError(error) }, message),
   });
   app.decorate('webhookWorker', worker);
   app.addHook('onReady', async () => worker.start());
