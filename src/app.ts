@@ -15,6 +15,8 @@ import ormPlugin from './http/orm.plugin.js';
 import { identityRoutes } from './modules/identity/routes.js';
 import { packageRoutes } from './modules/packages/routes.js';
 import { validationRoutes } from './modules/validations/routes.js';
+import { reviewsRoutes } from './modules/reviews/routes.js';
+import webhookWorkerPlugin from './modules/reviews/worker.plugin.js';
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -69,8 +71,10 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
       await api.register(identityRoutes);
       await api.register(validationRoutes);
       await api.register(packageRoutes);
+      await api.register(reviewsRoutes, { config });
     },
     { prefix: '/api/v1' },
   );
+  await app.register(webhookWorkerPlugin, { config, orm });
   return app;
 }

@@ -7,6 +7,7 @@
  */
 import Type, { type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { createHash } from 'node:crypto';
 
 const Bool = (description: string, def: boolean) =>
   Type.Boolean({ default: def, description: `${description}; one of true, false, 1, 0` });
@@ -83,6 +84,72 @@ export const EnvSchema = Type.Object({
     default: 5 * 1024 * 1024,
     description: 'an integer number of bytes from 1024 to 104857600',
   }),
+  // --- reviews: consultation requests, webhooks, secrets at rest ---
+  OVERSIGHT_ENCRYPTION_KEY: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9+/]{43}=$',
+      description:
+        'a 32-byte key in base64 (44 characters; `openssl rand -base64 32`) that encrypts webhook secrets; required in production',
+      secret: true,
+    }),
+  ),
+  OVERSIGHT_ENCRYPTION_OLD_KEYS: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*$',
+      description:
+        'comma-separated former 32-byte base64 keys, still accepted for decryption during a rotation',
+      secret: true,
+    }),
+  ),
+  CONSULTATION_DEFAULT_TTL_SECONDS: Type.Integer({
+    minimum: 60,
+    maximum: 30 * 24 * 3600,
+    default: 24 * 3600,
+    description:
+      'an integer number of seconds from 60 to 2592000 (30 days): lifetime of a request without expiresAt',
+  }),
+  WEBHOOK_WORKER_ENABLED: Type.Optional(
+    Type.Boolean({
+      description:
+        'run the webhook/expiry worker inside the API process (default true, false when NODE_ENV=test); one of true, false, 1, 0',
+    }),
+  ),
+  WEBHOOK_POLL_INTERVAL_MS: Type.Integer({
+    minimum: 10,
+    maximum: 60_000,
+    default: 1000,
+    description: 'an integer number of milliseconds from 10 to 60000 between two worker passes',
+  }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 60_000,
+    default: 5000,
+    description: 'an integer number of milliseconds from 100 to 60000: timeout of one delivery attempt',
+  }),
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    maximum: 20,
+    default: 6,
+    description: 'an integer from 1 to 20: attempts per event before it is abandoned',
+  }),
+  WEBHOOK_BACKOFF_BASE_MS: Type.Integer({
+    minimum: 10,
+    maximum: 3_600_000,
+    default: 10_000,
+    description:
+      'an integer number of milliseconds from 10 to 3600000: delay before attempt 2 (doubled each time)',
+  }),
+  WEBHOOK_BACKOFF_MAX_MS: Type.Integer({
+    minimum: 10,
+    maximum: 86_400_000,
+    default: 3_600_000,
+    description: 'an integer number of milliseconds from 10 to 86400000: the longest delay between attempts',
+  }),
+  WEBHOOK_ALLOW_LOOPBACK: Bool('allow webhook destinations on loopback addresses (127.0.0.0/8, ::1)', false),
+  WEBHOOK_ALLOW_PRIVATE: Bool(
+    'allow webhook destinations on private, link-local and other non-public addresses',
+    false,
+  ),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -124,7 +191,46 @@ export interface AppConfig {
   http: { host: string; port: number; bodyLimit: number };
   logLevel: string;
   seedDemo: boolean;
+  reviews: { defaultTtlSeconds: number };
+  webhooks: WebhookSettings;
+  encryption: EncryptionKeys;
 }
+
+export interface WebhookSettings {
+  workerEnabled: boolean;
+  pollIntervalMs: number;
+  timeoutMs: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  allowLoopback: boolean;
+  allowPrivate: boolean;
+}
+
+export interface EncryptionKey {
+  /** Stored with every ciphertext: the first 8 hex digits of SHA-256(key), or `dev` for the insecure key. */
+  id: string;
+  key: Buffer;
+}
+
+/** AES-256-GCM keys: `current` encrypts; `current` and `previous` decrypt. */
+export interface EncryptionKeys {
+  current: EncryptionKey;
+  previous: EncryptionKey[];
+  /** True when no key is configured outside production: a fixed, publicly known development key. */
+  insecureDevelopmentKey: boolean;
+}
+
+/** Outside production, without OVERSIGHT_ENCRYPTION_KEY: a fixed key anyone can derive. Never for real data. */
+export const INSECURE_DEVELOPMENT_KEY: EncryptionKey = {
+  id: 'dev',
+  key: createHash('sha256').update('oversight insecure development key: do not use in production').digest(),
+};
+
+const encryptionKey = (base64: string): EncryptionKey => {
+  const key = Buffer.from(base64, 'base64');
+  return { id: createHash('sha256').update(key).digest('hex').slice(0, 8), key };
+};
 
 /** A configuration problem found at start-up. The message never contains a secret value. */
 export class ConfigError extends Error {
@@ -237,6 +343,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         'the embedded database is for development and tests only',
     ]);
   }
+  if (e.NODE_ENV === 'production' && !e.OVERSIGHT_ENCRYPTION_KEY) {
+    throw new ConfigError([
+      'NODE_ENV=production needs OVERSIGHT_ENCRYPTION_KEY (32 bytes in base64, e.g. `openssl rand -base64 32`): ' +
+        "it encrypts the organizations' webhook secrets",
+    ]);
+  }
+  if (e.WEBHOOK_BACKOFF_MAX_MS < e.WEBHOOK_BACKOFF_BASE_MS) {
+    throw new ConfigError([
+      `WEBHOOK_BACKOFF_MAX_MS=${e.WEBHOOK_BACKOFF_MAX_MS} is not allowed: expected at least WEBHOOK_BACKOFF_BASE_MS (${e.WEBHOOK_BACKOFF_BASE_MS})`,
+    ]);
+  }
+  const current = e.OVERSIGHT_ENCRYPTION_KEY
+    ? encryptionKey(e.OVERSIGHT_ENCRYPTION_KEY)
+    : INSECURE_DEVELOPMENT_KEY;
+  const previous = (e.OVERSIGHT_ENCRYPTION_OLD_KEYS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map(encryptionKey)
+    .filter((k) => k.id !== current.id);
   return {
     env: e.NODE_ENV,
     database,
@@ -245,6 +370,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT_BYTES },
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
+    reviews: { defaultTtlSeconds: e.CONSULTATION_DEFAULT_TTL_SECONDS },
+    webhooks: {
+      workerEnabled: e.WEBHOOK_WORKER_ENABLED ?? e.NODE_ENV !== 'test',
+      pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS,
+      backoffMaxMs: e.WEBHOOK_BACKOFF_MAX_MS,
+      allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    },
+    encryption: { current, previous, insecureDevelopmentKey: !e.OVERSIGHT_ENCRYPTION_KEY },
   };
 }
 

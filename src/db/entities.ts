@@ -14,6 +14,8 @@ import { PackageSchema } from '../modules/packages/package.entity.js';
 import { WorkflowSchema } from '../modules/packages/workflow.entity.js';
 import { FindingSchema } from '../modules/validations/finding.entity.js';
 import { ValidationSchema } from '../modules/validations/validation.entity.js';
+import { ConsultationRequestSchema } from '../modules/reviews/consultation-request.entity.js';
+import { WebhookDeliverySchema } from '../modules/reviews/webhook-delivery.entity.js';
 
 export const entities = [
   // identity
@@ -35,4 +37,7 @@ export const entities = [
   CheckResultSchema,
   PackageUsageSchema,
   LicenseAllowlistSchema,
+  // reviews
+  ConsultationRequestSchema,
+  WebhookDeliverySchema,
 ];

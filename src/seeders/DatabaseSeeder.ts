@@ -3,6 +3,7 @@ import { Seeder } from '@mikro-orm/seeder';
 import { IdentitySeeder } from './IdentitySeeder.js';
 import { PackagesSeeder } from './PackagesSeeder.js';
 import { ValidationsSeeder } from './ValidationsSeeder.js';
+import { ReviewsSeeder } from './ReviewsSeeder.js';
 
 /**
  * Demo data for local runs (`npx mikro-orm seeder:run`, and `npm start` on an empty database).
@@ -10,7 +11,7 @@ import { ValidationsSeeder } from './ValidationsSeeder.js';
  */
 export class DatabaseSeeder extends Seeder {
   async run(em: EntityManager): Promise<void> {
-    await this.call(em, [IdentitySeeder]);
+    await this.call(em, [IdentitySeeder, ReviewsSeeder]);
     await this.call(em, [ValidationsSeeder, PackagesSeeder]);
   }
 }

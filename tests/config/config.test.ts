@@ -93,7 +93,11 @@ describe('settings', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
       /NODE_ENV=production needs a PostgreSQL server/,
     );
-    const prod = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@h/d' });
+    const prod = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@h/d',
+      OVERSIGHT_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
     expect(prod.database.engine).toBe('postgresql');
     expect(prod.seedDemo).toBe(false);
   });

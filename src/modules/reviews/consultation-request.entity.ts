@@ -1,0 +1,107 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { baseProperties, timestamptz } from '../../common/base.entity.js';
+import { Agent } from '../agents/agent.entity.js';
+import { ApiKey } from '../identity/api-key.entity.js';
+import { Organization } from '../identity/organization.entity.js';
+import { User } from '../identity/user.entity.js';
+import { ConsultationRequestRepository } from './consultation-request.repository.js';
+import { ANSWER_KINDS, REQUEST_PRIORITIES, REQUEST_STATUSES } from './enums.js';
+
+/** The answer a person gave: one of the options (`choice`) or free text (`text`), with an optional comment. */
+export interface RequestResponse {
+  choice?: string;
+  text?: string;
+  comment?: string;
+}
+
+/**
+ * Seed 001's consultation request: an agent of an organization asks its people a question and waits for
+ * one answer. `pending` is the only state that changes (to answered, expired or cancelled), each change
+ * guarded by `WHERE status = 'pending'`. Soft delete: a deleted request keeps its row and vanishes from
+ * every query unless the `notDeleted` filter is switched off.
+ */
+export const ConsultationRequestSchema = defineEntity({
+  name: 'ConsultationRequest',
+  tableName: 'consultation_requests',
+  repository: () => ConsultationRequestRepository,
+  properties: {
+    ...baseProperties(),
+    organization: () =>
+      p
+        .manyToOne(Organization)
+        .ref()
+        .deleteRule('cascade')
+        .index('consultation_requests_organization_id_index'),
+    /** The agent that asked; the request outlives the agent (set null). */
+    agent: () =>
+      p
+        .manyToOne(Agent)
+        .ref()
+        .nullable()
+        .deleteRule('set null')
+        .index('consultation_requests_agent_id_index'),
+    /** The API key the agent used to ask. */
+    apiKey: () => p.manyToOne(ApiKey).ref().nullable().deleteRule('set null'),
+    question: p.text(),
+    context: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
+    answerKind: p.enum(ANSWER_KINDS).nativeEnumName('consultation_answer_kind').default('choice'),
+    /** The allowed answers when `answer_kind = 'choice'` (at least two); empty for free text. */
+    options: p.array().columnType('text[]').defaultRaw(`'{}'`),
+    priority: p.enum(REQUEST_PRIORITIES).nativeEnumName('consultation_priority').default('normal'),
+    status: p.enum(REQUEST_STATUSES).nativeEnumName('consultation_status').default('pending'),
+    /** The person the request is routed to (a hint for the inbox; any member may answer). */
+    assignee: () =>
+      p
+        .manyToOne(User)
+        .ref()
+        .nullable()
+        .deleteRule('set null')
+        .index('consultation_requests_assignee_id_index'),
+    response: p.json<RequestResponse>().columnType('jsonb').nullable(),
+    respondedBy: () => p.manyToOne(User).ref().nullable().deleteRule('set null'),
+    respondedAt: timestamptz().nullable(),
+    /** Where the answer is delivered; else the organization's webhook_url. */
+    callbackUrl: p.text().nullable(),
+    expiresAt: timestamptz(),
+    cancelledAt: timestamptz().nullable(),
+    metadata: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
+    deletedAt: timestamptz().nullable(),
+  },
+  indexes: [
+    {
+      name: 'consultation_requests_inbox_index',
+      properties: ['organization', 'status', 'priority', 'createdAt'],
+      where: { deletedAt: null },
+    },
+    {
+      name: 'consultation_requests_expiry_index',
+      expression:
+        'create index "consultation_requests_expiry_index" on "consultation_requests" ("expires_at") ' +
+        `where status = 'pending' and deleted_at is null`,
+    },
+  ],
+  checks: [
+    { name: 'consultation_requests_question_not_empty', expression: 'length(btrim(question)) > 0' },
+    {
+      name: 'consultation_requests_options_fit_kind',
+      expression:
+        `(answer_kind = 'choice' and cardinality(options) >= 2) or ` +
+        `(answer_kind = 'text' and cardinality(options) = 0)`,
+    },
+    {
+      name: 'consultation_requests_answered_consistent',
+      expression: `(status = 'answered') = (response is not null and responded_at is not null)`,
+    },
+    {
+      name: 'consultation_requests_cancelled_consistent',
+      expression: `(status = 'cancelled') = (cancelled_at is not null)`,
+    },
+    { name: 'consultation_requests_expires_after_creation', expression: 'expires_at > created_at' },
+  ],
+  filters: {
+    notDeleted: { name: 'notDeleted', cond: { deletedAt: null }, default: true },
+  },
+});
+
+export class ConsultationRequest extends ConsultationRequestSchema.class {}
+ConsultationRequestSchema.setClass(ConsultationRequest);

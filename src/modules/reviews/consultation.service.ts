@@ -1,0 +1,383 @@
+import type { EntityManager } from '@mikro-orm/core';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  RuleViolationError,
+} from '../../common/errors.js';
+import { newId } from '../../common/base.entity.js';
+import { actorOf, requireAgent, requireRole, requireUser, type Caller } from '../identity/access.js';
+import type { Actor } from '../identity/audit-log.repository.js';
+import { AuditLog } from '../identity/audit-log.entity.js';
+import { atLeast } from '../identity/enums.js';
+import { Membership } from '../identity/membership.entity.js';
+import { Organization } from '../identity/organization.entity.js';
+import { ConsultationRequest, type RequestResponse } from './consultation-request.entity.js';
+import { checkDestinationShape, DestinationRefusedError, type DestinationPolicy } from './destination.js';
+import type { RequestPriority, RequestStatus, WebhookEvent } from './enums.js';
+import { toRequestDto } from './schemas.js';
+import { WebhookDelivery } from './webhook-delivery.entity.js';
+import { rawExecute } from './webhook-delivery.repository.js';
+
+export interface CreateRequestInput {
+  question: string;
+  context?: Record<string, unknown>;
+  answerKind?: 'choice' | 'text';
+  options?: string[];
+  priority?: RequestPriority;
+  assigneeId?: string | null;
+  callbackUrl?: string | null;
+  expiresAt?: string;
+  expiresInSeconds?: number;
+  metadata?: Record<string, unknown>;
+}
+
+/** Settings the service needs, passed by the caller (routes read them from the configuration). */
+export interface CreateRequestRules {
+  defaultTtlSeconds: number;
+  destinations: DestinationPolicy;
+}
+
+export interface ListInput {
+  limit: number;
+  cursor?: string;
+  status?: RequestStatus;
+  priority?: RequestPriority;
+  agentId?: string;
+  assigneeId?: string;
+  includeDeleted?: boolean;
+}
+
+const MAX_TTL_MS = 30 * 24 * 3600 * 1000;
+/** The sweeper and the worker act as the system: an audit entry with no user, agent or key. */
+export const SYSTEM_ACTOR: Actor = { userId: null, agentId: null, apiKeyId: null };
+
+/**
+ * The outbox write: attempt 1 of a new event, `pending` and due now, in the caller's unit of work, so it
+ * commits (or rolls back) together with the state change it reports.
+ */
+export function recordWebhookEvent(
+  em: EntityManager,
+  request: ConsultationRequest,
+  event: WebhookEvent,
+  organizationWebhookUrl: string | null | undefined,
+): WebhookDelivery {
+  const eventId = newId();
+  const now = new Date();
+  return em.create(WebhookDelivery, {
+    organization: request.organization,
+    request,
+    eventId,
+    event,
+    attempt: 1,
+    status: 'pending',
+    url: request.callbackUrl ?? organizationWebhookUrl ?? null,
+    payload: {
+      id: eventId,
+      type: event,
+      createdAt: now.toISOString(),
+      data: { request: toRequestDto(request) },
+    },
+    nextAttemptAt: now,
+  });
+}
+
+/** Consultation requests: agents ask, people answer, the answer goes back to the agent. */
+export class ConsultationService {
+  constructor(private readonly em: EntityManager) {}
+
+  private audit(
+    actor: Actor,
+    request: ConsultationRequest,
+    action: string,
+    details: Record<string, unknown>,
+  ) {
+    this.em.getRepository(AuditLog).record(actor, {
+      organizationId: request.organization.id,
+      action,
+      resourceType: 'consultation_request',
+      resourceId: request.id,
+      details,
+    });
+  }
+
+  /** An agent asks its organization a question. */
+  async create(
+    caller: Caller,
+    input: CreateRequestInput,
+    rules: CreateRequestRules,
+  ): Promise<ConsultationRequest> {
+    requireAgent(caller);
+    requireRole(caller, 'member');
+    const answerKind = input.answerKind ?? (input.options?.length ? 'choice' : 'text');
+    const options = input.options ?? [];
+    if (answerKind === 'choice' && options.length < 2) {
+      throw new InvalidInputError('a choice question needs at least two options', { field: 'options' });
+    }
+    if (answerKind === 'text' && options.length > 0) {
+      throw new InvalidInputError('a free-text question takes no options', { field: 'options' });
+    }
+    if (!input.question.trim())
+      throw new InvalidInputError('question must not be blank', { field: 'question' });
+    if (input.expiresAt && input.expiresInSeconds) {
+      throw new InvalidInputError('give expiresAt or expiresInSeconds, not both', { field: 'expiresAt' });
+    }
+    const now = Date.now();
+    const expiresAt = input.expiresAt
+      ? new Date(input.expiresAt)
+      : new Date(now + (input.expiresInSeconds ?? rules.defaultTtlSeconds) * 1000);
+    if (expiresAt.getTime() <= now) {
+      throw new InvalidInputError('expiresAt must be in the future', { field: 'expiresAt' });
+    }
+    if (expiresAt.getTime() > now + MAX_TTL_MS) {
+      throw new InvalidInputError('expiresAt must be within 30 days', { field: 'expiresAt' });
+    }
+    if (input.callbackUrl) {
+      try {
+        checkDestinationShape(input.callbackUrl, rules.destinations);
+      } catch (error) {
+        if (error instanceof DestinationRefusedError) {
+          throw new InvalidInputError(`callbackUrl is not allowed: ${error.message}`, {
+            field: 'callbackUrl',
+          });
+        }
+        throw error;
+      }
+    }
+    if (input.assigneeId) {
+      const member = await this.em.getRepository(Membership).findFor(input.assigneeId, caller.organizationId);
+      if (!member) {
+        throw new InvalidInputError('assignee is not a member of this organization', { field: 'assigneeId' });
+      }
+    }
+    const request = this.em.create(ConsultationRequest, {
+      organization: this.em.getReference(Organization, caller.organizationId),
+      agent: caller.agentId,
+      apiKey: caller.apiKeyId,
+      question: input.question,
+      context: input.context ?? {},
+      answerKind,
+      options,
+      priority: input.priority ?? 'normal',
+      status: 'pending',
+      assignee: input.assigneeId ?? null,
+      callbackUrl: input.callbackUrl ?? null,
+      expiresAt,
+      metadata: input.metadata ?? {},
+    });
+    this.audit(actorOf(caller), request, 'consultation_request.created', {
+      after: { priority: request.priority, answerKind, expiresAt: expiresAt.toISOString() },
+    });
+    await this.em.flush();
+    return request;
+  }
+
+  /** A request the caller may see: in its organization and, for an agent, one it asked itself. */
+  async get(caller: Caller, id: string, { includeDeleted = false } = {}): Promise<ConsultationRequest> {
+    requireRole(caller, 'viewer');
+    if (includeDeleted) this.requireSeesDeleted(caller);
+    const request = await this.em.findOne(
+      ConsultationRequest,
+      {
+        id,
+        organization: caller.organizationId,
+        ...(caller.kind === 'agent' ? { agent: caller.agentId } : {}),
+      },
+      includeDeleted ? { filters: { notDeleted: false } } : {},
+    );
+    if (!request) throw new NotFoundError('ConsultationRequest', id);
+    return request;
+  }
+
+  /** The inbox: people see their organization's requests; an agent sees the ones it asked. */
+  async list(caller: Caller, input: ListInput) {
+    requireRole(caller, 'viewer');
+    if (input.includeDeleted) this.requireSeesDeleted(caller);
+    const agentId = caller.kind === 'agent' ? caller.agentId! : input.agentId;
+    if (caller.kind === 'agent' && input.agentId && input.agentId !== caller.agentId) {
+      return { items: [], nextCursor: null };
+    }
+    return this.em.getRepository(ConsultationRequest).listPage({
+      organizationId: caller.organizationId,
+      limit: input.limit,
+      ...(input.cursor ? { cursor: input.cursor } : {}),
+      ...(input.status ? { status: input.status } : {}),
+      ...(input.priority ? { priority: input.priority } : {}),
+      ...(agentId ? { agentId } : {}),
+      ...(input.assigneeId ? { assigneeId: input.assigneeId } : {}),
+      includeDeleted: input.includeDeleted ?? false,
+    });
+  }
+
+  private requireSeesDeleted(caller: Caller) {
+    if (caller.kind !== 'user' || !atLeast(caller.role, 'admin')) {
+      throw new ForbiddenError('only admins and owners see deleted requests');
+    }
+  }
+
+  /** Why a guarded update found nothing: the request's state, read on `em` (the transaction, if any). */
+  private async conflictFor(em: EntityManager, id: string, organizationId: string): Promise<ConflictError> {
+    const rows = await rawExecute<{ status: RequestStatus; expired: boolean }[]>(
+      em,
+      'select status, expires_at <= now() as expired from consultation_requests where id = ? and organization_id = ?',
+      [id, organizationId],
+    );
+    const row = rows[0];
+    const status = row?.status === 'pending' && row.expired ? 'expired' : (row?.status ?? 'deleted');
+    return new ConflictError(`this request is ${status}: it can no longer change`, { status });
+  }
+
+  /**
+   * A person (member or above) answers. Exactly one answer wins: the change is one conditional UPDATE
+   * (`... where status = 'pending' and expires_at > now()`); concurrent responders queue on the row lock,
+   * re-check the condition after the winner commits and find nothing to update (409). The webhook outbox
+   * row and the audit entry commit in the same transaction.
+   */
+  async respond(caller: Caller, id: string, answer: RequestResponse): Promise<ConsultationRequest> {
+    requireUser(caller);
+    requireRole(caller, 'member');
+    const current = await this.get(caller, id);
+    this.checkAnswer(current, answer);
+    if (current.status !== 'pending') throw await this.conflictFor(this.em, id, caller.organizationId);
+    const response: RequestResponse = {
+      ...(answer.choice !== undefined ? { choice: answer.choice } : {}),
+      ...(answer.text !== undefined ? { text: answer.text } : {}),
+      ...(answer.comment ? { comment: answer.comment } : {}),
+    };
+    return this.em.transactional(async (tem) => {
+      const now = new Date();
+      const won = await tem.nativeUpdate(
+        ConsultationRequest,
+        {
+          id,
+          organization: caller.organizationId,
+          status: 'pending',
+          deletedAt: null,
+          expiresAt: { $gt: now },
+        },
+        { status: 'answered', response, respondedBy: caller.userId, respondedAt: now, updatedAt: now },
+      );
+      if (won !== 1) throw await this.conflictFor(tem, id, caller.organizationId);
+      const request = await tem.findOneOrFail(
+        ConsultationRequest,
+        { id },
+        { populate: ['organization'], refresh: true },
+      );
+      recordWebhookEvent(tem, request, 'request.answered', request.organization.getEntity().webhookUrl);
+      tem.getRepository(AuditLog).record(actorOf(caller), {
+        organizationId: caller.organizationId,
+        action: 'consultation_request.answered',
+        resourceType: 'consultation_request',
+        resourceId: id,
+        details: { before: { status: 'pending' }, after: { status: 'answered', response } },
+      });
+      return request;
+    });
+  }
+
+  private checkAnswer(request: ConsultationRequest, answer: RequestResponse) {
+    if (request.answerKind === 'choice') {
+      if (answer.text !== undefined || answer.choice === undefined) {
+        throw new RuleViolationError('this request takes one of its options as `choice`', {
+          options: request.options,
+        });
+      }
+      if (!request.options.includes(answer.choice)) {
+        throw new RuleViolationError(`'${answer.choice}' is not one of the allowed answers`, {
+          options: request.options,
+        });
+      }
+    } else if (answer.choice !== undefined || !answer.text?.trim()) {
+      throw new RuleViolationError('this request takes a free-text answer as `text`');
+    }
+  }
+
+  /** The asking agent withdraws its pending request. */
+  async cancel(caller: Caller, id: string): Promise<ConsultationRequest> {
+    requireAgent(caller);
+    requireRole(caller, 'member');
+    const request = await this.get(caller, id);
+    const now = new Date();
+    const changed = await this.em.nativeUpdate(
+      ConsultationRequest,
+      { id, status: 'pending', deletedAt: null },
+      { status: 'cancelled', cancelledAt: now, updatedAt: now },
+    );
+    if (changed !== 1) throw await this.conflictFor(this.em, id, caller.organizationId);
+    this.audit(actorOf(caller), request, 'consultation_request.cancelled', {
+      before: { status: 'pending' },
+      after: { status: 'cancelled' },
+    });
+    await this.em.flush();
+    await this.em.refresh(request);
+    return request;
+  }
+
+  /**
+   * Soft delete by the asking agent or an admin/owner: the row stays (with its deliveries) and vanishes
+   * from every query. A pending request is cancelled as well, so nobody answers a deleted question.
+   */
+  async softDelete(caller: Caller, id: string): Promise<void> {
+    if (caller.kind === 'user') requireRole(caller, 'admin');
+    else requireRole(caller, 'member');
+    const request = await this.get(caller, id);
+    const now = new Date();
+    const wasPending = request.status === 'pending';
+    const changed = await this.em.nativeUpdate(
+      ConsultationRequest,
+      { id, deletedAt: null },
+      wasPending
+        ? { deletedAt: now, status: 'cancelled', cancelledAt: now, updatedAt: now }
+        : { deletedAt: now, updatedAt: now },
+    );
+    if (changed !== 1) throw new NotFoundError('ConsultationRequest', id);
+    this.audit(actorOf(caller), request, 'consultation_request.deleted', {
+      before: { status: request.status },
+      after: { status: wasPending ? 'cancelled' : request.status, deletedAt: now.toISOString() },
+    });
+    await this.em.flush();
+  }
+
+  /**
+   * The sweeper: pending requests past expires_at become expired, each with its webhook event and audit
+   * entry in the same transaction. SKIP LOCKED lets several workers sweep at once without overlap.
+   */
+  async expireDue(limit = 100): Promise<number> {
+    return this.em.transactional(async (tem) => {
+      const rows = await rawExecute<{ id: string }[]>(
+        tem,
+        `update consultation_requests set status = 'expired', updated_at = now()
+          where id in (
+            select id from consultation_requests
+             where status = 'pending' and deleted_at is null and expires_at <= now()
+             order by expires_at limit ? for update skip locked)
+          returning id`,
+        [limit],
+      );
+      if (rows.length === 0) return 0;
+      const requests = await tem.find(
+        ConsultationRequest,
+        { id: { $in: rows.map((r) => r.id) } },
+        { populate: ['organization'], refresh: true },
+      );
+      for (const request of requests) {
+        recordWebhookEvent(tem, request, 'request.expired', request.organization.getEntity().webhookUrl);
+        tem.getRepository(AuditLog).record(SYSTEM_ACTOR, {
+          organizationId: request.organization.id,
+          action: 'consultation_request.expired',
+          resourceType: 'consultation_request',
+          resourceId: request.id,
+          details: { before: { status: 'pending' }, after: { status: 'expired' } },
+        });
+      }
+      return requests.length;
+    });
+  }
+
+  /** Every delivery attempt for a request the caller may see. */
+  async deliveries(caller: Caller, id: string): Promise<WebhookDelivery[]> {
+    const request = await this.get(caller, id);
+    return this.em.getRepository(WebhookDelivery).listForRequest(request.id);
+  }
+}
