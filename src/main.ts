@@ -30,7 +30,8 @@ async function main(): Promise<void> {
       { slug: DEMO_ORGANIZATION_SLUG },
       { populate: ['owner'] },
     );
-    if (organization) {
+    // Only the organization the demo seeder made (settings.demo), never a real one that happens to be named demo.
+    if (organization && organization.settings.demo === true) {
       const owner = organization.owner.getEntity();
       const minted = new ApiKeyService(em).mintFor(
         { userId: owner.id, agentId: null, apiKeyId: null },

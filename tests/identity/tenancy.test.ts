@@ -180,7 +180,7 @@ describe('organizations', () => {
       method: 'PATCH',
       url: orgUrl,
       headers: owner.headers,
-      payload: { tier: 'business' },
+      payload: { name: 'Renamed Org' },
     });
     const newcomer = await makeUser(em);
     const added = await t.app.inject({
@@ -227,7 +227,7 @@ describe('organizations', () => {
     const update = rows.find((r) => r.action === 'organization.updated')!;
     expect(update.userId).toBe(owner.user.id);
     expect(update.apiKeyId).not.toBeNull();
-    expect(update.details).toMatchObject({ before: { tier: 'free' }, after: { tier: 'business' } });
+    expect(update.details).toMatchObject({ before: { name: 'Test Org' }, after: { name: 'Renamed Org' } });
     const roleChange = rows.find((r) => r.action === 'membership.role_changed')!;
     expect(roleChange.details).toMatchObject({ before: { role: 'viewer' }, after: { role: 'member' } });
     // no secret in the trail

@@ -20,8 +20,6 @@ export interface MintInput {
   name: string;
   scopes?: ApiKeyScope[];
   expiresAt?: Date | null;
-  /** Mint for another member of the organization (admin or owner only). */
-  userId?: string;
 }
 
 export class ApiKeyService {
@@ -68,7 +66,7 @@ export class ApiKeyService {
     return { key: generated.key, apiKey };
   }
 
-  /** Mints a key in the caller's organization, for the caller or (admin+) for another member. */
+  /** Mints a key for the caller, bound to the caller's organization. */
   async mint(caller: Caller, input: MintInput): Promise<MintedKey> {
     requireRole(caller, 'member');
     requireUser(caller);
@@ -76,18 +74,21 @@ export class ApiKeyService {
     const beyond = scopes.filter((s) => !caller.scopes.includes(s));
     if (beyond.length)
       throw new ForbiddenError(`cannot grant scopes your own key lacks: ${beyond.join(', ')}`);
+    if (input.expiresAt && Number.isNaN(input.expiresAt.getTime())) {
+      throw new InvalidInputError('expiresAt is not a valid date', { field: 'expiresAt' });
+    }
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
       throw new InvalidInputError('expiresAt must be in the future', { field: 'expiresAt' });
     }
-    const targetUserId = input.userId ?? caller.userId;
-    if (targetUserId !== caller.userId) requireRole(caller, 'admin');
+    // Keys are minted only for oneself: a key for someone else would let its minter act as them.
+    // (The operator's `npm run admin -- mint-key` bootstraps keys for others.)
     const membership = await this.em
       .getRepository(Membership)
       .findOne(
-        { user: targetUserId, organization: caller.organizationId },
+        { user: caller.userId, organization: caller.organizationId },
         { populate: ['user', 'organization'] },
       );
-    if (!membership) throw new NotFoundError('User', targetUserId);
+    if (!membership) throw new NotFoundError('User', caller.userId);
     if (scopes.includes('admin') && !atLeast(membership.role, 'admin')) {
       throw new ForbiddenError('the admin scope is only for admins and owners');
     }

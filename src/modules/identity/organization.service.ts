@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { ConflictError, NotFoundError, RuleViolationError } from '../../common/errors.js';
-import { actorOf, requireRole, requireUser, type Caller, type Principal } from './access.js';
+import { ConflictError, InvalidInputError, NotFoundError, RuleViolationError } from '../../common/errors.js';
+import { actorOf, requireRole, requireScope, requireUser, type Caller, type Principal } from './access.js';
 import { AuditLog } from './audit-log.entity.js';
 import type { Actor } from './audit-log.repository.js';
 import type { MembershipRole, Tier } from './enums.js';
@@ -40,6 +40,7 @@ export class OrganizationService {
   /** Any person may create an organization; they become its owner. */
   async create(principal: Principal, input: OrganizationCreate): Promise<Organization> {
     requireUser(principal);
+    requireScope(principal, 'write');
     const owner = await this.em.getRepository(User).getByIdOrFail(principal.userId);
     return this.createWithOwner(principal, owner, input);
   }
@@ -99,6 +100,7 @@ export class OrganizationService {
 
   async update(caller: Caller, patch: OrganizationPatch): Promise<Organization> {
     requireRole(caller, 'admin');
+    assertWebhookUrl(patch.webhookUrl);
     const organization = await this.em.getRepository(Organization).getByIdOrFail(caller.organizationId);
     if (patch.slug && patch.slug !== organization.slug) {
       if (await this.em.getRepository(Organization).findBySlug(patch.slug)) {
@@ -156,42 +158,85 @@ export class OrganizationService {
     return membership;
   }
 
+  /**
+   * Changes a member's role. Demoting an owner locks the organization row first, so two owners demoting
+   * each other at once cannot leave the organization without one.
+   */
   async changeRole(caller: Caller, membershipId: string, role: MembershipRole): Promise<Membership> {
-    const membership = await this.em
-      .getRepository(Membership)
-      .getInOrganization(caller.organizationId, membershipId, { populate: ['user'] });
-    requireRole(caller, role === 'owner' || membership.role === 'owner' ? 'owner' : 'admin');
-    if (membership.role === role) return membership;
-    if (membership.role === 'owner') await this.assertAnotherOwner(caller.organizationId);
-    const before = membership.role;
-    membership.role = role;
-    this.audit(caller, caller.organizationId, 'membership.role_changed', 'membership', membership.id, {
-      userId: membership.user.id,
-      before: { role: before },
-      after: { role },
+    return this.em.transactional(async (em) => {
+      const membership = await em
+        .getRepository(Membership)
+        .getInOrganization(caller.organizationId, membershipId, { populate: ['user'] });
+      requireRole(caller, role === 'owner' || membership.role === 'owner' ? 'owner' : 'admin');
+      if (membership.role === role) return membership;
+      if (membership.role === 'owner') await assertAnotherOwner(em, caller.organizationId);
+      const before = membership.role;
+      membership.role = role;
+      em.getRepository(AuditLog).record(actorOf(caller), {
+        organizationId: caller.organizationId,
+        action: 'membership.role_changed',
+        resourceType: 'membership',
+        resourceId: membership.id,
+        details: { userId: membership.user.id, before: { role: before }, after: { role } },
+      });
+      return membership;
     });
-    await this.em.flush();
-    return membership;
   }
 
   /** Removes a member (admin+, or anyone leaving). The last owner cannot leave. */
   async removeMember(caller: Caller, membershipId: string): Promise<void> {
-    const membership = await this.em
-      .getRepository(Membership)
-      .getInOrganization(caller.organizationId, membershipId);
-    const self = membership.user.id === caller.userId;
-    if (!self) requireRole(caller, membership.role === 'owner' ? 'owner' : 'admin');
-    if (membership.role === 'owner') await this.assertAnotherOwner(caller.organizationId);
-    this.audit(caller, caller.organizationId, 'membership.deleted', 'membership', membership.id, {
-      userId: membership.user.id,
-      role: membership.role,
+    await this.em.transactional(async (em) => {
+      const membership = await em
+        .getRepository(Membership)
+        .getInOrganization(caller.organizationId, membershipId);
+      const self = membership.user.id === caller.userId;
+      if (self) requireScope(caller, 'write');
+      else requireRole(caller, membership.role === 'owner' ? 'owner' : 'admin');
+      if (membership.role === 'owner') await assertAnotherOwner(em, caller.organizationId);
+      em.getRepository(AuditLog).record(actorOf(caller), {
+        organizationId: caller.organizationId,
+        action: 'membership.deleted',
+        resourceType: 'membership',
+        resourceId: membership.id,
+        details: { userId: membership.user.id, role: membership.role },
+      });
+      em.remove(membership);
     });
-    this.em.remove(membership);
-    await this.em.flush();
   }
+}
 
-  private async assertAnotherOwner(organizationId: string): Promise<void> {
-    const owners = await this.em.getRepository(Membership).countWithRole(organizationId, 'owner');
-    if (owners <= 1) throw new RuleViolationError('an organization must keep at least one owner');
+/** Inside a transaction: locks the organization row, then checks that another owner remains. */
+async function assertAnotherOwner(em: EntityManager, organizationId: string): Promise<void> {
+  await em
+    .getConnection()
+    .execute(
+      'select id from organizations where id = ? for update',
+      [organizationId],
+      'all',
+      em.getTransactionContext(),
+    );
+  const owners = await em.getRepository(Membership).countWithRole(organizationId, 'owner');
+  if (owners <= 1) throw new RuleViolationError('an organization must keep at least one owner');
+}
+
+/** Webhook URLs are http(s) and carry no credentials (they are shown to members and sent with deliveries). */
+export function assertWebhookUrl(url: string | null | undefined): void {
+  if (!url) return;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidInputError('webhookUrl is not a valid URL', { field: 'webhookUrl' });
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new InvalidInputError('webhookUrl must be an http or https URL', { field: 'webhookUrl' });
+  }
+  if (parsed.username || parsed.password) {
+    throw new InvalidInputError(
+      'webhookUrl must not contain credentials; sign deliveries with the webhook secret',
+      {
+        field: 'webhookUrl',
+      },
+    );
   }
 }

@@ -45,6 +45,9 @@ export const UserPatch = Type.Object(
     displayName: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
     username: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
     password: Type.Optional(Password),
+    currentPassword: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1024, description: 'required to change the password' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -79,7 +82,6 @@ export const TeamCreate = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 255 }),
     slug: Slug,
-    tier: Type.Optional(Tier),
     settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     sharedSkillNames: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 500 }),
@@ -162,7 +164,6 @@ export const ApiKeyCreate = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 255 }),
     scopes: Type.Optional(Type.Array(Scope, { minItems: 1, maxItems: 3, uniqueItems: true })),
     expiresAt: Type.Optional(Nullable(DateTime)),
-    userId: Type.Optional(Uuid),
   },
   { additionalProperties: false },
 );

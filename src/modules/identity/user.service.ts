@@ -1,9 +1,15 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
-import { actorOf, requireRole, type Caller } from './access.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  RuleViolationError,
+} from '../../common/errors.js';
+import { actorOf, requireRole, requireScope, type Caller } from './access.js';
 import { ApiKey } from './api-key.entity.js';
 import { AuditLog } from './audit-log.entity.js';
-import { hashPassword, passwordProblem } from './credentials.js';
+import { hashPassword, passwordProblem, verifyPassword } from './credentials.js';
 import type { MembershipRole, Tier } from './enums.js';
 import { Membership } from './membership.entity.js';
 import { Organization } from './organization.entity.js';
@@ -22,6 +28,7 @@ export interface UserPatch {
   displayName?: string | null;
   username?: string | null;
   password?: string;
+  currentPassword?: string;
 }
 
 export class UserService {
@@ -92,7 +99,7 @@ export class UserService {
   async update(caller: Caller, id: string, patch: UserPatch): Promise<User> {
     const user = await this.get(caller, id);
     if (caller.userId !== user.id) throw new ForbiddenError('you can only change your own profile');
-    requireRole(caller, 'viewer');
+    requireScope(caller, 'write');
     if (patch.username && patch.username !== user.username) {
       if (await this.em.getRepository(User).findOne({ username: patch.username }, { filters: false })) {
         throw new ConflictError(`username '${patch.username}' is taken`, { field: 'username' });
@@ -101,6 +108,13 @@ export class UserService {
     if (patch.displayName !== undefined) user.displayName = patch.displayName;
     if (patch.username !== undefined) user.username = patch.username;
     if (patch.password !== undefined) {
+      // A key alone is not enough to take over an account: changing the password needs the current one.
+      const withHash = await this.em
+        .getRepository(User)
+        .findOneOrFail({ id: user.id }, { populate: ['passwordHash'] });
+      if (!(await verifyPassword(patch.currentPassword ?? '', withHash.passwordHash ?? null))) {
+        throw new ForbiddenError('changing the password needs the current password (currentPassword)');
+      }
       const problem = passwordProblem(patch.password);
       if (problem) throw new InvalidInputError(`password ${problem}`, { field: 'password' });
       user.passwordHash = await hashPassword(patch.password);
@@ -113,6 +127,14 @@ export class UserService {
   async softDelete(caller: Caller, id: string): Promise<void> {
     const user = await this.get(caller, id);
     if (caller.userId !== user.id) throw new ForbiddenError('you can only delete your own account');
+    requireScope(caller, 'write');
+    for (const m of await this.em.find(Membership, { user: user.id, role: 'owner' })) {
+      if ((await this.em.getRepository(Membership).countWithRole(m.organization.id, 'owner')) <= 1) {
+        throw new RuleViolationError(
+          'you are the last owner of an organization: make someone else owner or delete it first',
+        );
+      }
+    }
     const now = new Date();
     user.deletedAt = now;
     user.isActive = false;
