@@ -3,6 +3,7 @@
  *
  *   create-org --name NAME --slug SLUG --owner-email EMAIL [--owner-name NAME] [--tier TIER] [--password-stdin]
  *   mint-key   --email EMAIL [--org SLUG] [--name NAME] [--scopes read,write,admin] [--expires-days N]
+ *   set-tier   (--org SLUG | --email EMAIL) --tier free|starter|pro|business
  *
  * `runAdmin` takes the ORM explicitly so tests can drive it; `src/admin.ts` wires it to the settings.
  */
@@ -10,6 +11,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { parseArgs } from 'node:util';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
 import { ApiKeyService } from '../modules/identity/api-key.service.js';
+import { AuditLog } from '../modules/identity/audit-log.entity.js';
 import { API_KEY_SCOPES, TIERS, type ApiKeyScope, type Tier } from '../modules/identity/enums.js';
 import { Membership } from '../modules/identity/membership.entity.js';
 import { Organization } from '../modules/identity/organization.entity.js';
@@ -19,7 +21,8 @@ import { UserService } from '../modules/identity/user.service.js';
 
 export const ADMIN_USAGE = `usage:
   npm run admin -- create-org --name NAME --slug SLUG --owner-email EMAIL [--owner-name NAME] [--tier free|starter|pro|business] [--password-stdin]
-  npm run admin -- mint-key --email EMAIL [--org SLUG] [--name NAME] [--scopes read,write,admin] [--expires-days N]`;
+  npm run admin -- mint-key --email EMAIL [--org SLUG] [--name NAME] [--scopes read,write,admin] [--expires-days N]
+  npm run admin -- set-tier (--org SLUG | --email EMAIL) --tier free|starter|pro|business`;
 
 export interface AdminIo {
   print(line: string): void;
@@ -116,6 +119,31 @@ export async function runAdmin(argv: string[], orm: MikroORM, io: AdminIo): Prom
       `API key for ${user.email}${organization ? ` in ${organization.slug}` : ''} (shown once, store it now):`,
     );
     io.print(minted.key);
+    return;
+  }
+
+  if (command === 'set-tier') {
+    // Tiers are commercial: the operator sets them, members cannot upgrade themselves over HTTP.
+    const tier = required(values, 'tier') as Tier;
+    if (!TIERS.includes(tier)) throw new InvalidInputError(`--tier must be one of ${TIERS.join(', ')}`);
+    const target = values.org
+      ? await em.getRepository(Organization).findBySlug(values.org)
+      : await em.getRepository(User).findByEmail(required(values, 'email'));
+    if (!target) throw new NotFoundError(values.org ? 'Organization' : 'User', values.org ?? values.email);
+    const before = target.tier;
+    target.tier = tier;
+    em.getRepository(AuditLog).record(
+      { userId: null, agentId: null, apiKeyId: null },
+      {
+        organizationId: target instanceof Organization ? target.id : null,
+        action: target instanceof Organization ? 'organization.tier_changed' : 'user.tier_changed',
+        resourceType: target instanceof Organization ? 'organization' : 'user',
+        resourceId: target.id,
+        details: { before: { tier: before }, after: { tier }, by: 'admin command' },
+      },
+    );
+    await em.flush();
+    io.print(`tier of ${values.org ?? values.email}: ${before} -> ${tier}`);
     return;
   }
 

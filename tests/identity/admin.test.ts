@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdmin } from '../../src/cli/admin.js';
+import { AuditLog } from '../../src/modules/identity/audit-log.entity.js';
 import { Membership } from '../../src/modules/identity/membership.entity.js';
+import { Organization } from '../../src/modules/identity/organization.entity.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { unique } from '../support/factories.js';
 
@@ -46,6 +48,25 @@ describe('the admin command', () => {
       payload: { email, password: 'bootstrap-password-1' },
     });
     expect(login.statusCode).toBe(200);
+  });
+
+  it('sets the tier of an organization or a user, audited', async () => {
+    const slug = unique('tier');
+    await runAdmin(
+      ['create-org', '--name', 'T', '--slug', slug, '--owner-email', `${slug}@example.test`],
+      t.db.orm,
+      io([]),
+    );
+    const out: string[] = [];
+    await runAdmin(['set-tier', '--org', slug, '--tier', 'business'], t.db.orm, io(out));
+    await runAdmin(['set-tier', '--email', `${slug}@example.test`, '--tier', 'pro'], t.db.orm, io(out));
+    expect(out).toEqual([`tier of ${slug}: free -> business`, `tier of ${slug}@example.test: free -> pro`]);
+    const em = t.em();
+    expect((await em.findOneOrFail(Organization, { slug })).tier).toBe('business');
+    expect(await em.count(AuditLog, { action: 'organization.tier_changed' })).toBeGreaterThan(0);
+    await expect(runAdmin(['set-tier', '--org', slug, '--tier', 'gold'], t.db.orm, io([]))).rejects.toThrow(
+      /--tier must be one of/,
+    );
   });
 
   it('refuses unknown commands, duplicate slugs and bad options with a clear message', async () => {
