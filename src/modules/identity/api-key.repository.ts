@@ -8,7 +8,10 @@ export class ApiKeyRepository extends BaseRepository<ApiKey> {
   }
 
   /** Keys of an organization (optionally only a user's or an agent's), newest first; revoked ones included. */
-  listForOrganization(organizationId: string, owner: { user?: string; agent?: string } = {}): Promise<ApiKey[]> {
+  listForOrganization(
+    organizationId: string,
+    owner: { user?: string; agent?: string } = {},
+  ): Promise<ApiKey[]> {
     return this.find(
       { organization: organizationId, ...owner },
       { orderBy: { createdAt: 'desc', id: 'desc' } },

@@ -106,7 +106,8 @@ export class ApiKeyService {
   async list(caller: Caller): Promise<ApiKey[]> {
     requireRole(caller, 'viewer');
     const repo = this.em.getRepository(ApiKey);
-    if (caller.kind === 'agent') return repo.listForOrganization(caller.organizationId, { agent: caller.agentId! });
+    if (caller.kind === 'agent')
+      return repo.listForOrganization(caller.organizationId, { agent: caller.agentId! });
     return atLeast(caller.role, 'admin')
       ? repo.listForOrganization(caller.organizationId)
       : repo.listForOrganization(caller.organizationId, { user: caller.userId! });
