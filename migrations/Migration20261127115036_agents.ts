@@ -112,6 +112,9 @@ export class Migration20261127115036_agents extends Migration {
     this.addSql(
       `create table "memories" ("id" uuid not null default gen_random_uuid(), "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "organization_id" uuid not null, "agent_id" uuid null, "user_id" uuid null, "memory_type" "memory_type_enum" not null, "content" text not null, "subject" text null, "embedding" vector(1536) null, "importance" int not null default 5, "confidence" double precision not null default 1, "access_count" int not null default 0, "is_pinned" boolean not null default false, "source_type" "memory_source" not null default 'explicit', "source_conversation_id" uuid null, "source_message_ids" uuid[] not null default '{}', "extraction_model" text null, "version" int not null default 1, "superseded_by" uuid null, "contradicts" uuid[] not null default '{}', "related_to" uuid[] not null default '{}', "metadata" jsonb not null default '{}', "tier" "memory_tier" not null default 'warm', "status" "memory_status" not null default 'active', "last_accessed_at" timestamptz null, "expires_at" timestamptz null, primary key ("id"));`,
     );
+    // Room on each page so that recording an access (update_memory_access) is a HOT update: no new
+    // entries in the 1536-d ANN index for an unchanged embedding.
+    this.addSql('alter table "memories" set (fillfactor = 80);');
     this.addSql(
       `create index "memories_organization_type_active_index" on "memories" ("organization_id", "memory_type") where status = 'active';`,
     );
