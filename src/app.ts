@@ -12,6 +12,7 @@ import authPlugin from './http/auth.plugin.js';
 import errorsPlugin from './http/errors.plugin.js';
 import { healthRoutes } from './http/health.routes.js';
 import ormPlugin from './http/orm.plugin.js';
+import { agentsRoutes } from './modules/agents/routes.js';
 import { identityRoutes } from './modules/identity/routes.js';
 import { packageRoutes } from './modules/packages/routes.js';
 import { validationRoutes } from './modules/validations/routes.js';
@@ -69,6 +70,7 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
     async (api) => {
       await api.register(authPlugin);
       await api.register(identityRoutes);
+      await api.register(agentsRoutes);
       await api.register(validationRoutes);
       await api.register(packageRoutes);
       await api.register(reviewsRoutes, { config });

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Seeder } from '@mikro-orm/seeder';
+import { AgentsSeeder } from './AgentsSeeder.js';
 import { IdentitySeeder } from './IdentitySeeder.js';
 import { PackagesSeeder } from './PackagesSeeder.js';
 import { ValidationsSeeder } from './ValidationsSeeder.js';
@@ -11,7 +12,7 @@ import { ReviewsSeeder } from './ReviewsSeeder.js';
  */
 export class DatabaseSeeder extends Seeder {
   async run(em: EntityManager): Promise<void> {
-    await this.call(em, [IdentitySeeder, ReviewsSeeder]);
+    await this.call(em, [IdentitySeeder, AgentsSeeder, ReviewsSeeder]);
     await this.call(em, [ValidationsSeeder, PackagesSeeder]);
   }
 }
