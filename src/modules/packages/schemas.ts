@@ -28,6 +28,9 @@ const StatusCountsDto = Type.Object(
     ReturnType<typeof Type.Integer>
   >,
 );
+/** The deepest page of a submission's requests: beyond it the offset only costs the database a scan. */
+export const MAX_REQUEST_OFFSET = 1_000_000;
+
 const LicenseCountsDto = Type.Object({ pass: Type.Integer(), fail: Type.Integer(), unknown: Type.Integer() });
 
 /** The body of POST /package-submissions: a package-lock.json, as npm wrote it. */
@@ -139,7 +142,7 @@ export const toPackageRequestDto = (
 export const RequestListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
+    offset: Type.Integer({ minimum: 0, maximum: MAX_REQUEST_OFFSET, default: 0 }),
     status: Type.Optional(Status),
   },
   { additionalProperties: false },
