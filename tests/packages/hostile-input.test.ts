@@ -1,6 +1,7 @@
 /** Input that would crash the server or that PostgreSQL cannot store must be a 4xx, never a 500. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/common/errors.js';
+import { LicenseAllowlist } from '../../src/modules/packages/license-allowlist.entity.js';
 import { parseLockfile } from '../../src/modules/packages/lockfile.js';
 import { PackageSubmission } from '../../src/modules/packages/package-submission.entity.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -126,5 +127,41 @@ describe('NUL characters', () => {
     );
     expect(res.statusCode).toBe(400);
     expect(res.json().details).toEqual({ field: 'results' });
+  });
+
+  it('in a decision reason are a 400 naming the field', async () => {
+    const res = await postToWorkflow(
+      await firstWorkflowId(),
+      'decision',
+      JSON.stringify({ decision: 'approve', reason: 'ok\u0000' }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().fields[0].field).toBe('body.reason');
+  });
+
+  it('in the usages path and the projectName filter are a 400', async () => {
+    for (const url of [
+      '/api/v1/packages/a%00b/1.0.0/usages',
+      '/api/v1/packages/ms/2.1.3%00/usages',
+      '/api/v1/packages/@types/m%00s/0.7.34/usages',
+      '/api/v1/package-submissions?projectName=a%00b',
+    ]) {
+      const res = await get(url);
+      expect(res.statusCode, url).toBe(400);
+    }
+  });
+
+  it('in an allow-list entry are a 400 naming the field; nothing written', async () => {
+    const before = await t.em().count(LicenseAllowlist, {});
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/license-allowlist',
+      headers: owner.headers,
+      payload: { licenseIdentifier: 'ISC', licenseName: 'ISC\u0000', description: 'x\u0000' },
+    });
+    expect(created.statusCode).toBe(400);
+    const fields = created.json().fields.map((f: { field: string }) => f.field);
+    expect(fields).toEqual(expect.arrayContaining(['body.licenseName', 'body.description']));
+    expect(await t.em().count(LicenseAllowlist, {})).toBe(before);
   });
 });

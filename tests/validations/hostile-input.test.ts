@@ -1,13 +1,17 @@
 /** Input that PostgreSQL cannot store or compare must be a 400 naming the field, never a 500. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Validation } from '../../src/modules/validations/validation.entity.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { person, type Person } from '../support/factories.js';
+import { agentWithKey, person, type AgentPrincipal, type Person } from '../support/factories.js';
+import { validationBody } from '../support/validations.factories.js';
 
 let t: TestApp;
 let owner: Person;
+let agent: AgentPrincipal;
 beforeAll(async () => {
   t = await createTestApp();
   owner = await person(t.em(), 'owner');
+  agent = await agentWithKey(t.em(), owner.organization);
 });
 afterAll(async () => {
   await t.close();
@@ -50,5 +54,37 @@ describe('GET /api/v1/validations with dates the database cannot hold', () => {
     }
     const fine = await list(`cursor=${forgedCursor('2026-01-01T00:00:00.000Z')}`);
     expect(fine.statusCode).toBe(200);
+  });
+});
+
+describe('NUL characters', () => {
+  it('are refused in a reported validation (400, nothing written)', async () => {
+    const before = await t.em().count(Validation, {});
+    const cases = [
+      ['body.actionDescription', validationBody({ actionDescription: 'rm -rf \u0000/' })],
+      ['body.agentId', validationBody({ agentId: 'a\u0000b' })],
+      [
+        'body.findings.0.title',
+        validationBody({ findings: [{ layerId: 'L1', severity: 'low', title: 'x\u0000', description: '' }] }),
+      ],
+    ] as const;
+    for (const [field, payload] of cases) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/validations',
+        headers: agent.headers,
+        payload,
+      });
+      expect(res.statusCode, field).toBe(400);
+      expect(res.json().fields.map((f: { field: string }) => f.field)).toContain(field);
+    }
+    expect(await t.em().count(Validation, {})).toBe(before);
+  });
+
+  it('are refused in list filters', async () => {
+    for (const query of ['agentId=a%00b', 'actionType=shell%00exec']) {
+      const res = await list(query);
+      expect(res.statusCode, query).toBe(400);
+    }
   });
 });
