@@ -15,6 +15,7 @@ import {
   lockfiles,
   requestedPackages,
   submit,
+  submitText,
 } from '../support/packages.factories.js';
 
 let t: TestApp;
@@ -207,13 +208,7 @@ describe('POST /api/v1/package-submissions', () => {
 describe('bad input: a clear 4xx and nothing written', () => {
   it('refuses malformed JSON, non-lockfiles and unknown lockfileVersions, writing no row', async () => {
     const before = await rowCounts(t);
-    const raw = (payload: string) =>
-      t.app.inject({
-        method: 'POST',
-        url: '/api/v1/package-submissions',
-        headers: { ...owner.headers, 'content-type': 'application/json' },
-        payload,
-      });
+    const raw = (payload: string) => submitText(t, owner.headers, payload);
     const malformed = await raw(lockfileText('tests/fixtures/lockfiles/v2/package-lock.json').slice(0, 500));
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().message).toMatch(/JSON/);
@@ -252,12 +247,7 @@ describe('bad input: a clear 4xx and nothing written', () => {
       const before = await rowCounts(small);
       const body = lockfileText('tests/fixtures/lockfiles/v2/package-lock.json');
       expect(Buffer.byteLength(body)).toBeGreaterThan(2048);
-      const res = await small.app.inject({
-        method: 'POST',
-        url: '/api/v1/package-submissions',
-        headers: { ...p.headers, 'content-type': 'application/json' },
-        payload: body,
-      });
+      const res = await submitText(small, p.headers, body);
       expect(res.statusCode).toBe(413);
       expect(await rowCounts(small)).toEqual(before);
       // a lockfile under the limit goes through on the same app

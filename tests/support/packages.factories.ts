@@ -65,11 +65,16 @@ export async function allowLicenses(
 
 /** POST /api/v1/package-submissions with a lockfile. */
 export function submit(t: TestApp, headers: Record<string, string>, lockfile: unknown, query = '') {
+  return submitText(t, headers, JSON.stringify(lockfile), query);
+}
+
+/** POST /api/v1/package-submissions with a body as text (malformed, oversized or hostile JSON). */
+export function submitText(t: TestApp, headers: Record<string, string>, body: string, query = '') {
   return t.app.inject({
     method: 'POST',
     url: `/api/v1/package-submissions${query}`,
     headers: { ...headers, 'content-type': 'application/json' },
-    payload: JSON.stringify(lockfile),
+    payload: body,
   });
 }
 
@@ -82,4 +87,15 @@ export async function requestedPackages(t: TestApp, headers: Record<string, stri
   });
   const items = res.json().items as { packageName: string; packageVersion: string }[];
   return items.map((r) => `${r.packageName}@${r.packageVersion}`).sort();
+}
+
+/** The text of a v1 lockfile whose dependency tree nests `depth` levels deep (built as text: no recursion). */
+export function deepV1LockfileText(depth: number): string {
+  return (
+    '{"name":"deep","version":"1.0.0","lockfileVersion":1,"dependencies":' +
+    '{"a":{"version":"1.0.0","dependencies":'.repeat(depth) +
+    '{}' +
+    '}}'.repeat(depth) +
+    '}'
+  );
 }

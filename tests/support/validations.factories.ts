@@ -5,6 +5,7 @@ export function validationBody(
   overrides: Partial<{
     agentId: string;
     actionType: string;
+    actionDescription: string;
     decision: ValidationDecision;
     vetoLevel: VetoLevel;
     findings: { layerId: string; severity: string; title: string; description: string }[];

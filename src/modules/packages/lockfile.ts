@@ -7,9 +7,12 @@
  *   `npm:` spec of the package that depends on it, else the last path segment.
  * - v1: the `dependencies` tree, nested recursively. Aliases are `version: "npm:real@1.2.3"`; local
  *   (`file:`/`link:`) dependencies are left out.
+ * A document nested deeper than MAX_JSON_DEPTH (a v1 tree about half as many dependency levels) or holding a
+ * NUL character anywhere (PostgreSQL stores neither the names nor the jsonb copy) is not a lockfile.
  * Pure: no I/O. Throws InvalidInputError (not a lockfile) or RuleViolationError (unsupported version).
  */
 import { InvalidInputError, RuleViolationError } from '../../common/errors.js';
+import { unstorableJson } from './json.js';
 
 export const SUPPORTED_LOCKFILE_VERSIONS = [1, 2, 3] as const;
 export const MAX_NAME_LENGTH = 214; // npm's own limit
@@ -171,6 +174,8 @@ function readDependenciesTree(dependencies: Json, out: Collector, trail: string)
 
 export function parseLockfile(doc: unknown): ParsedLockfile {
   if (!isObject(doc)) notALockfile('expected a JSON object');
+  const unstorable = unstorableJson(doc);
+  if (unstorable !== null) notALockfile(unstorable);
   const version = doc.lockfileVersion;
   if (version === undefined) notALockfile('it has no lockfileVersion');
   if (typeof version !== 'number' || !Number.isInteger(version)) {

@@ -28,6 +28,16 @@ const StatusCountsDto = Type.Object(
     ReturnType<typeof Type.Integer>
   >,
 );
+/**
+ * Free text the database can store: PostgreSQL refuses a NUL character (\u0000) in text (08P01) and in
+ * jsonb (22P05), so the schema refuses it with a 400 naming the field.
+ */
+const Text = (options: { minLength?: number; maxLength: number; description?: string }) =>
+  Type.String({ ...options, pattern: '^[^\\u0000]*$' });
+
+/** The deepest page of a submission's requests: beyond it the offset only costs the database a scan. */
+export const MAX_REQUEST_OFFSET = 1_000_000;
+
 const LicenseCountsDto = Type.Object({ pass: Type.Integer(), fail: Type.Integer(), unknown: Type.Integer() });
 
 /** The body of POST /package-submissions: a package-lock.json, as npm wrote it. */
@@ -92,7 +102,7 @@ export const SubmissionListQuery = Type.Object(
   {
     ...PageQuery.properties,
     status: Type.Optional(Status),
-    projectName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    projectName: Type.Optional(Text({ minLength: 1, maxLength: 255 })),
   },
   { additionalProperties: false },
 );
@@ -139,7 +149,7 @@ export const toPackageRequestDto = (
 export const RequestListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
+    offset: Type.Integer({ minimum: 0, maximum: MAX_REQUEST_OFFSET, default: 0 }),
     status: Type.Optional(Status),
   },
   { additionalProperties: false },
@@ -209,19 +219,19 @@ export const CheckResultCreated = Type.Object({ checkResult: CheckResultDto, wor
 export const DecisionCreate = Type.Object(
   {
     decision: Type.Enum(['approve', 'reject']),
-    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    reason: Text({ minLength: 1, maxLength: 2000 }),
   },
   { additionalProperties: false },
 );
 
 export const UsageParams = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 214, description: 'package name; a scoped name URL-encoded' }),
-  version: Type.String({ minLength: 1, maxLength: 255 }),
+  name: Text({ minLength: 1, maxLength: 214, description: 'package name; a scoped name URL-encoded' }),
+  version: Text({ minLength: 1, maxLength: 255 }),
 });
 export const ScopedUsageParams = Type.Object({
-  scope: Type.String({ pattern: '^@[^/]+$', maxLength: 214, description: 'the scope, with its @' }),
-  name: Type.String({ minLength: 1, maxLength: 214 }),
-  version: Type.String({ minLength: 1, maxLength: 255 }),
+  scope: Type.String({ pattern: '^@[^/\\u0000]+$', maxLength: 214, description: 'the scope, with its @' }),
+  name: Text({ minLength: 1, maxLength: 214 }),
+  version: Text({ minLength: 1, maxLength: 255 }),
 });
 
 export const UsageReportDto = Type.Object({
@@ -259,8 +269,8 @@ const LicenseIdentifier = Type.String({
 export const AllowlistCreateBody = Type.Object(
   {
     licenseIdentifier: LicenseIdentifier,
-    licenseName: Type.String({ minLength: 1, maxLength: 255 }),
-    description: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
+    licenseName: Text({ minLength: 1, maxLength: 255 }),
+    description: Type.Optional(Nullable(Text({ maxLength: 5000 }))),
     isActive: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -268,8 +278,8 @@ export const AllowlistCreateBody = Type.Object(
 
 export const AllowlistPatchBody = Type.Object(
   {
-    licenseName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    description: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
+    licenseName: Type.Optional(Text({ minLength: 1, maxLength: 255 })),
+    description: Type.Optional(Nullable(Text({ maxLength: 5000 }))),
     isActive: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },

@@ -1,10 +1,11 @@
 import { LockMode, type EntityManager } from '@mikro-orm/core';
-import { NotFoundError } from '../../common/errors.js';
+import { InvalidInputError, NotFoundError } from '../../common/errors.js';
 import { actorOf, requireRole, requireUser, type Caller } from '../identity/access.js';
 import { CheckResult } from './check-result.entity.js';
 import type { CheckStatus } from './enums.js';
 import { PackageRequest } from './package-request.entity.js';
 import { PackageSubmission } from './package-submission.entity.js';
+import { unstorableJson } from './json.js';
 import { execute } from './sql.js';
 import { Workflow } from './workflow.entity.js';
 import { WorkflowEngine, type LatestChecks } from './workflow-engine.js';
@@ -41,6 +42,10 @@ export class WorkflowService {
     input: { checkType: 'TRIVY'; status: CheckStatus; results: Record<string, unknown> },
   ): Promise<{ view: WorkflowView; check: CheckResult }> {
     requireRole(caller, caller.kind === 'agent' ? 'member' : 'admin');
+    const unstorable = unstorableJson(input.results);
+    if (unstorable !== null) {
+      throw new InvalidInputError(`results cannot be stored: ${unstorable}`, { field: 'results' });
+    }
     const checkId = await this.locked(caller, id, async (em, engine, workflow, request, submission) => {
       const latest = await latestChecks(em, workflow.id);
       return engine.addCheck(workflow, request, submission, input, latest).id;

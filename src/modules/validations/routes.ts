@@ -1,5 +1,7 @@
 /** HTTP routes of the validations context: agents report validated actions; members read them. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { isStorableDate } from '../../common/cursor.js';
+import { InvalidInputError } from '../../common/errors.js';
 import { IdParams } from '../../common/schemas.js';
 import { errorResponses } from '../../http/errors.plugin.js';
 import {
@@ -15,6 +17,21 @@ import { ValidationService } from './validation.service.js';
 
 const reads = errorResponses(400, 401, 403, 404, 503);
 const writes = errorResponses(400, 401, 403, 404, 409, 422, 503);
+
+/**
+ * A `from`/`to` bound as a Date. ajv's date-time format takes instants the database cannot compare with: a
+ * leap second (`23:59:60`, an Invalid Date) and years outside 1..9999 (`0000-01-01T00:00:00Z`).
+ */
+function queryDate(field: 'from' | 'to', value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (!isStorableDate(date)) {
+    throw new InvalidInputError(`${field} must be a date-time in years 1 to 9999, without a leap second`, {
+      field,
+    });
+  }
+  return date;
+}
 
 export const validationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -49,7 +66,7 @@ export const validationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const service = new ValidationService(request.em);
       const page = await service.list(
         caller,
-        { ...filter, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined },
+        { ...filter, from: queryDate('from', from), to: queryDate('to', to) },
         { limit, cursor },
       );
       return {

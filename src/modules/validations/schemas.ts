@@ -11,14 +11,27 @@ export const Decision = Type.Enum([...VALIDATION_DECISIONS]);
 export const VetoLevel = Type.Enum([...VETO_LEVELS]);
 export const Severity = Type.Enum([...FINDING_SEVERITIES]);
 
-const NonBlank = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' });
+/**
+ * Free text the database can store: PostgreSQL refuses a NUL character (\u0000) in text (08P01) and in
+ * jsonb (22P05), so the schema refuses it with a 400 naming the field.
+ */
+const Text = (options: { minLength?: number; maxLength: number }) =>
+  Type.String({ ...options, pattern: '^[^\\u0000]*$' });
+/** Text with at least one non-blank character, and no NUL. */
+const NonBlank = (maxLength: number, description?: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength,
+    pattern: '^(?![\\s\\S]*\\u0000)[\\s\\S]*\\S',
+    ...(description && { description }),
+  });
 
 export const FindingCreate = Type.Object(
   {
-    layerId: Type.String({ minLength: 1, maxLength: 10, pattern: '\\S', description: 'layer id, e.g. L1' }),
+    layerId: NonBlank(10, 'layer id, e.g. L1'),
     severity: Severity,
     title: NonBlank(255),
-    description: Type.String({ maxLength: 20_000 }),
+    description: Text({ maxLength: 20_000 }),
   },
   { additionalProperties: false },
 );
@@ -27,7 +40,7 @@ export const ValidationCreate = Type.Object(
   {
     agentId: Type.Optional(NonBlank(255)),
     actionType: NonBlank(100),
-    actionDescription: Type.String({ minLength: 1, maxLength: 50_000 }),
+    actionDescription: Text({ minLength: 1, maxLength: 50_000 }),
     decision: Decision,
     vetoLevel: VetoLevel,
     findings: Type.Array(FindingCreate, { maxItems: 200, default: [] }),
@@ -38,9 +51,9 @@ export const ValidationCreate = Type.Object(
 export const ValidationListQuery = Type.Object(
   {
     ...PageQuery.properties,
-    agentId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    agentId: Type.Optional(Text({ minLength: 1, maxLength: 255 })),
     registeredAgentId: Type.Optional(Uuid),
-    actionType: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    actionType: Type.Optional(Text({ minLength: 1, maxLength: 100 })),
     decision: Type.Optional(Decision),
     vetoLevel: Type.Optional(VetoLevel),
     from: Type.Optional(DateTime),
