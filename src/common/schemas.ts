@@ -16,3 +16,19 @@ export const PageQuery = Type.Object({
 
 /** Serializes a Date (or null) for a response. */
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+/**
+ * Free text without NUL characters (PostgreSQL cannot store U+0000 in text or jsonb, so letting one
+ * through would turn bad input into a 500).
+ */
+export const Text = (options: { minLength?: number; maxLength: number; description?: string }) =>
+  Type.String({ ...options, pattern: '^[^\\u0000]*$' });
+
+/** Text with at least one non-blank character, and no NUL. */
+export const NonBlank = (maxLength: number, description?: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength,
+    pattern: '^(?![\\s\\S]*\\u0000)[\\s\\S]*\\S',
+    ...(description && { description }),
+  });

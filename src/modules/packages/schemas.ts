@@ -1,6 +1,6 @@
 /** HTTP contracts of the packages context. */
 import Type, { type Static } from 'typebox';
-import { DateTime, Nullable, PageQuery, Uuid, iso } from '../../common/schemas.js';
+import { DateTime, Nullable, PageQuery, Text, Uuid, iso } from '../../common/schemas.js';
 import type { CheckResult } from './check-result.entity.js';
 import {
   CHECK_STATUSES,
@@ -28,12 +28,6 @@ const StatusCountsDto = Type.Object(
     ReturnType<typeof Type.Integer>
   >,
 );
-/**
- * Free text the database can store: PostgreSQL refuses a NUL character (\u0000) in text (08P01) and in
- * jsonb (22P05), so the schema refuses it with a 400 naming the field.
- */
-const Text = (options: { minLength?: number; maxLength: number; description?: string }) =>
-  Type.String({ ...options, pattern: '^[^\\u0000]*$' });
 
 /** The deepest page of a submission's requests: beyond it the offset only costs the database a scan. */
 export const MAX_REQUEST_OFFSET = 1_000_000;

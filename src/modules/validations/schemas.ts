@@ -1,6 +1,6 @@
 /** HTTP contracts of the validations context. */
 import Type, { type Static } from 'typebox';
-import { DateTime, Nullable, PageQuery, Uuid, iso } from '../../common/schemas.js';
+import { DateTime, NonBlank, Nullable, PageQuery, Text, Uuid, iso } from '../../common/schemas.js';
 import { TIERS } from '../identity/enums.js';
 import type { Organization } from '../identity/organization.entity.js';
 import { FINDING_SEVERITIES, VALIDATION_DECISIONS, VETO_LEVELS } from './enums.js';
@@ -10,21 +10,6 @@ import type { Validation } from './validation.entity.js';
 export const Decision = Type.Enum([...VALIDATION_DECISIONS]);
 export const VetoLevel = Type.Enum([...VETO_LEVELS]);
 export const Severity = Type.Enum([...FINDING_SEVERITIES]);
-
-/**
- * Free text the database can store: PostgreSQL refuses a NUL character (\u0000) in text (08P01) and in
- * jsonb (22P05), so the schema refuses it with a 400 naming the field.
- */
-const Text = (options: { minLength?: number; maxLength: number }) =>
-  Type.String({ ...options, pattern: '^[^\\u0000]*$' });
-/** Text with at least one non-blank character, and no NUL. */
-const NonBlank = (maxLength: number, description?: string) =>
-  Type.String({
-    minLength: 1,
-    maxLength,
-    pattern: '^(?![\\s\\S]*\\u0000)[\\s\\S]*\\S',
-    ...(description && { description }),
-  });
 
 export const FindingCreate = Type.Object(
   {
