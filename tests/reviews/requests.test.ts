@@ -4,7 +4,7 @@ import { ConsultationRequest } from '../../src/modules/reviews/consultation-requ
 import { WebhookDelivery } from '../../src/modules/reviews/webhook-delivery.entity.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { agentWithKey, person, type AgentPrincipal, type Person } from '../support/factories.js';
-import { makeRequest } from '../support/reviews.factories.js';
+import { makeRequest, refuseAuditFor } from '../support/reviews.factories.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -236,6 +236,40 @@ describe('POST /api/v1/requests/:id/cancel', () => {
     expect(res.json().cancelledAt).not.toBeNull();
     expect((await cancel(agent)).statusCode).toBe(409);
   });
+
+  it('does not cancel a request already past expires_at (409 expired, like an answer)', async () => {
+    const { agent, organization } = await team();
+    const lapsed = await makeRequest(t.em(), organization, agent.agent, {
+      createdAt: new Date(Date.now() - 7200_000),
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/requests/${lapsed.id}/cancel`,
+      headers: agent.headers,
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().details.status).toBe('expired');
+    const stored = await t.em().findOneOrFail(ConsultationRequest, { id: lapsed.id });
+    expect(stored).toMatchObject({ status: 'pending', cancelledAt: null });
+  });
+
+  it('commits the cancellation and its audit entry together, or neither', async () => {
+    const { agent, organization } = await team();
+    const request = await makeRequest(t.em(), organization, agent.agent);
+    const cancel = () =>
+      t.app.inject({ method: 'POST', url: `/api/v1/requests/${request.id}/cancel`, headers: agent.headers });
+    const lift = await refuseAuditFor(t.em(), request.id);
+    try {
+      expect((await cancel()).statusCode).not.toBe(200);
+    } finally {
+      await lift();
+    }
+    expect((await t.em().findOneOrFail(ConsultationRequest, { id: request.id })).status).toBe('pending');
+    expect((await cancel()).statusCode).toBe(200);
+    const actions = (await t.em().find(AuditLog, { resourceId: request.id })).map((a) => a.action);
+    expect(actions).toEqual(['consultation_request.cancelled']);
+  });
 });
 
 describe('DELETE /api/v1/requests/:id (soft)', () => {
@@ -277,6 +311,24 @@ describe('DELETE /api/v1/requests/:id (soft)', () => {
     expect(res.statusCode).toBe(204);
     const row = await t.em().findOneOrFail(ConsultationRequest, { id: request.id }, { filters: false });
     expect(row).toMatchObject({ status: 'answered', response: { choice: 'reject' } });
+  });
+
+  it('commits the deletion and its audit entry together, or neither', async () => {
+    const { agent, organization } = await team();
+    const request = await makeRequest(t.em(), organization, agent.agent);
+    const del = () =>
+      t.app.inject({ method: 'DELETE', url: `/api/v1/requests/${request.id}`, headers: agent.headers });
+    const lift = await refuseAuditFor(t.em(), request.id);
+    try {
+      expect((await del()).statusCode).not.toBe(204);
+    } finally {
+      await lift();
+    }
+    const row = await t.em().findOneOrFail(ConsultationRequest, { id: request.id }, { filters: false });
+    expect(row).toMatchObject({ status: 'pending', deletedAt: null, cancelledAt: null });
+    expect((await del()).statusCode).toBe(204);
+    const actions = (await t.em().find(AuditLog, { resourceId: request.id })).map((a) => a.action);
+    expect(actions).toEqual(['consultation_request.deleted']);
   });
 });
 
