@@ -105,6 +105,20 @@ describe('POST /api/v1/requests', () => {
         .statusCode,
     ).toBe(401);
   });
+  it('refuses a callbackUrl with credentials in it, without echoing them', async () => {
+    const { agent } = await team();
+    for (const url of [
+      'https://hook-user:hunter2-secret@agent.example.com/x',
+      'https://hook-user@agent.example.com/x',
+      'https://:hunter2-secret@agent.example.com/x',
+    ]) {
+      const res = await ask(agent, { question: 'x?', callbackUrl: url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().message).toMatch(/callbackUrl is not allowed: credentials/);
+      expect(res.body).not.toMatch(/hunter2|hook-user/);
+    }
+    expect(await t.em().count(ConsultationRequest, { agent: agent.agent.id })).toBe(0);
+  });
 });
 
 describe('GET /api/v1/requests/:id', () => {
