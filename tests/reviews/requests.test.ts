@@ -386,6 +386,27 @@ describe('GET /api/v1/requests', () => {
     expect((await list(member, '?cursor=garbage')).statusCode).toBe(400);
   });
 
+  it('answers 400 for a forged cursor: out-of-range dates, ids that are not UUIDs', async () => {
+    const { member } = await team();
+    const forge = (...key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const id = '0190a0a0-0000-7000-8000-000000000000';
+    const now = new Date().toISOString();
+    expect((await list(member, `?cursor=${forge('normal', now, id)}`)).statusCode).toBe(200);
+    for (const cursor of [
+      forge('normal', '-200000-01-01T00:00:00.000Z', id),
+      forge('normal', '+275000-01-01T00:00:00.000Z', id),
+      forge('normal', '0000-01-01T00:00:00.000Z', id),
+      forge('normal', 'Tue, 01 Jan 2030 00:00:00 GMT', id),
+      forge('normal', now, '-'.repeat(36)),
+      forge('normal', now, 'ffffffff-ffff-ffff-ffff-fffffffffff-'),
+      forge('bogus', now, id),
+    ]) {
+      const res = await list(member, `?cursor=${cursor}`);
+      expect(res.statusCode, Buffer.from(cursor, 'base64url').toString()).toBe(400);
+      expect(res.json().message).toMatch(/cursor/);
+    }
+  });
+
   it('filters by status, priority, agent and assignee; an agent sees only its own requests', async () => {
     const { agent, member, viewer, organization } = await team();
     const other = await agentWithKey(t.em(), organization);
