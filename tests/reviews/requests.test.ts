@@ -105,6 +105,17 @@ describe('POST /api/v1/requests', () => {
         .statusCode,
     ).toBe(401);
   });
+  it('refuses an expiresAt that is not a real instant (a leap second) with 400, not 500', async () => {
+    const { agent } = await team();
+    const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10);
+    for (const expiresAt of [`${tomorrow}T23:59:60Z`, `${tomorrow}T20:59:60-03:00`]) {
+      const res = await ask(agent, { question: 'x?', expiresAt });
+      expect(res.statusCode, expiresAt).toBe(400);
+      expect(res.json().details).toMatchObject({ field: 'expiresAt' });
+    }
+    expect(await t.em().count(ConsultationRequest, { agent: agent.agent.id })).toBe(0);
+  });
+
   it('refuses a callbackUrl with credentials in it, without echoing them', async () => {
     const { agent } = await team();
     for (const url of [

@@ -83,6 +83,18 @@ export function recordWebhookEvent(
   });
 }
 
+/**
+ * A date-time from a request body as a Date. The schema's `date-time` format accepts strings `new Date`
+ * cannot represent (a leap second, `23:59:60Z`): those are a 400 here, not an Invalid Date that fails later.
+ */
+function parseInstant(value: string, field: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new InvalidInputError(`${field} is not a valid date-time`, { field });
+  }
+  return date;
+}
+
 /** Consultation requests: agents ask, people answer, the answer goes back to the agent. */
 export class ConsultationService {
   constructor(private readonly em: EntityManager) {}
@@ -126,7 +138,7 @@ export class ConsultationService {
     }
     const now = Date.now();
     const expiresAt = input.expiresAt
-      ? new Date(input.expiresAt)
+      ? parseInstant(input.expiresAt, 'expiresAt')
       : new Date(now + (input.expiresInSeconds ?? rules.defaultTtlSeconds) * 1000);
     if (expiresAt.getTime() <= now) {
       throw new InvalidInputError('expiresAt must be in the future', { field: 'expiresAt' });
