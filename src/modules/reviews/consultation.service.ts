@@ -1,4 +1,4 @@
-import type { EntityData, EntityManager } from '@mikro-orm/core';
+import { LockMode, type EntityData, type EntityManager } from '@mikro-orm/core';
 import {
   ConflictError,
   ForbiddenError,
@@ -350,23 +350,29 @@ export class ConsultationService {
   /**
    * Soft delete by the asking agent or an admin/owner: the row stays (with its deliveries) and vanishes
    * from every query. A pending request is cancelled as well, so nobody answers a deleted question.
-   * The change and its audit entry commit in one transaction.
+   * The row is locked and read again inside the transaction, so a concurrent answer, cancellation or expiry
+   * is seen (not overwritten as 'cancelled'); the change and its audit entry commit together.
    */
   async softDelete(caller: Caller, id: string): Promise<void> {
     if (caller.kind === 'user') requireRole(caller, 'admin');
     else requireRole(caller, 'member');
-    const request = await this.get(caller, id);
+    await this.get(caller, id);
     await this.em.transactional(async (tem) => {
+      const request = await tem.findOne(
+        ConsultationRequest,
+        { id, organization: caller.organizationId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+      );
+      if (!request) throw new NotFoundError('ConsultationRequest', id);
       const now = new Date();
       const wasPending = request.status === 'pending';
-      const changed = await tem.nativeUpdate(
+      await tem.nativeUpdate(
         ConsultationRequest,
-        { id, organization: caller.organizationId, deletedAt: null },
+        { id },
         wasPending
           ? { deletedAt: now, status: 'cancelled', cancelledAt: now, updatedAt: now }
           : { deletedAt: now, updatedAt: now },
       );
-      if (changed !== 1) throw new NotFoundError('ConsultationRequest', id);
       this.audit(
         actorOf(caller),
         request,
