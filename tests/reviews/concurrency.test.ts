@@ -16,6 +16,34 @@ afterAll(async () => {
   await t.close();
 });
 
+/**
+ * A sweeper on a second connection expires the request and holds the row lock, uncommitted, while `act`
+ * runs for 300 ms, then commits. Says whether `act` had already settled before the commit.
+ */
+async function whileExpiring<T>(
+  requestId: string,
+  act: () => Promise<T>,
+): Promise<{ result: T; settledEarly: boolean }> {
+  const sweeper = new pg.Client({ connectionString: t.db.url });
+  await sweeper.connect();
+  try {
+    await sweeper.query('begin');
+    const swept = await sweeper.query(
+      `update consultation_requests set status = 'expired' where id = $1 and status = 'pending'`,
+      [requestId],
+    );
+    expect(swept.rowCount).toBe(1);
+    let settled = false;
+    const running = act().finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 300));
+    const settledEarly = settled;
+    await sweeper.query('commit');
+    return { result: await running, settledEarly };
+  } finally {
+    await sweeper.end();
+  }
+}
+
 describe('concurrent responses', () => {
   it.skipIf(onlyOnPostgres('ten responders at once need ten connections'))(
     'ten people answering at once: one 200, nine 409, and the database holds the one answer',
@@ -89,36 +117,41 @@ describe('concurrent responses', () => {
       const owner = await person(em, 'owner');
       const agent = await agentWithKey(em, owner.organization);
       const request = await makeRequest(em, owner.organization, agent.agent);
-      const sweeper = new pg.Client({ connectionString: t.db.url });
-      await sweeper.connect();
-      try {
-        await sweeper.query('begin');
-        const swept = await sweeper.query(
-          `update consultation_requests set status = 'expired' where id = $1 and status = 'pending'`,
-          [request.id],
-        );
-        expect(swept.rowCount).toBe(1);
-        let settled = false;
-        const answer = t.app
-          .inject({
-            method: 'POST',
-            url: `/api/v1/requests/${request.id}/respond`,
-            headers: owner.headers,
-            payload: { choice: 'approve' },
-          })
-          .finally(() => (settled = true));
-        await new Promise((r) => setTimeout(r, 300));
-        expect(settled).toBe(false); // blocked on the row lock, not answered on a stale read
-        await sweeper.query('commit');
-        const res = await answer;
-        expect(res.statusCode).toBe(409);
-        expect(res.json().details.status).toBe('expired');
-      } finally {
-        await sweeper.end();
-      }
+      const { result: res, settledEarly } = await whileExpiring(request.id, () =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/v1/requests/${request.id}/respond`,
+          headers: owner.headers,
+          payload: { choice: 'approve' },
+        }),
+      );
+      expect(settledEarly).toBe(false); // blocked on the row lock, not answered on a stale read
+      expect(res.statusCode).toBe(409);
+      expect(res.json().details.status).toBe('expired');
       const stored = await t.em().findOneOrFail(ConsultationRequest, { id: request.id });
       expect(stored).toMatchObject({ status: 'expired', response: null });
       expect(await t.em().count(WebhookDelivery, { request: request.id })).toBe(0);
+    },
+  );
+
+  it.skipIf(onlyOnPostgres('needs a second connection holding a row lock'))(
+    'a delete that waits on a concurrent expiry keeps the request expired (it does not turn it into cancelled)',
+    async () => {
+      const em = t.em();
+      const owner = await person(em, 'owner');
+      const agent = await agentWithKey(em, owner.organization);
+      const request = await makeRequest(em, owner.organization, agent.agent);
+      const { result: res } = await whileExpiring(request.id, () =>
+        t.app.inject({ method: 'DELETE', url: `/api/v1/requests/${request.id}`, headers: agent.headers }),
+      );
+      expect(res.statusCode).toBe(204);
+      const stored = await t.em().findOneOrFail(ConsultationRequest, { id: request.id }, { filters: false });
+      expect(stored).toMatchObject({ status: 'expired', cancelledAt: null });
+      expect(stored.deletedAt).toBeInstanceOf(Date);
+      const [entry] = await t
+        .em()
+        .find(AuditLog, { resourceId: request.id, action: 'consultation_request.deleted' });
+      expect(entry!.details).toMatchObject({ before: { status: 'expired' }, after: { status: 'expired' } });
     },
   );
 });

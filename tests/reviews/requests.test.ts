@@ -4,7 +4,7 @@ import { ConsultationRequest } from '../../src/modules/reviews/consultation-requ
 import { WebhookDelivery } from '../../src/modules/reviews/webhook-delivery.entity.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { agentWithKey, person, type AgentPrincipal, type Person } from '../support/factories.js';
-import { makeRequest } from '../support/reviews.factories.js';
+import { makeRequest, refuseAuditFor } from '../support/reviews.factories.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -104,6 +104,31 @@ describe('POST /api/v1/requests', () => {
       (await t.app.inject({ method: 'POST', url: '/api/v1/requests', payload: { question: 'x' } }))
         .statusCode,
     ).toBe(401);
+  });
+  it('refuses an expiresAt that is not a real instant (a leap second) with 400, not 500', async () => {
+    const { agent } = await team();
+    const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10);
+    for (const expiresAt of [`${tomorrow}T23:59:60Z`, `${tomorrow}T20:59:60-03:00`]) {
+      const res = await ask(agent, { question: 'x?', expiresAt });
+      expect(res.statusCode, expiresAt).toBe(400);
+      expect(res.json().details).toMatchObject({ field: 'expiresAt' });
+    }
+    expect(await t.em().count(ConsultationRequest, { agent: agent.agent.id })).toBe(0);
+  });
+
+  it('refuses a callbackUrl with credentials in it, without echoing them', async () => {
+    const { agent } = await team();
+    for (const url of [
+      'https://hook-user:hunter2-secret@agent.example.com/x',
+      'https://hook-user@agent.example.com/x',
+      'https://:hunter2-secret@agent.example.com/x',
+    ]) {
+      const res = await ask(agent, { question: 'x?', callbackUrl: url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().message).toMatch(/callbackUrl is not allowed: credentials/);
+      expect(res.body).not.toMatch(/hunter2|hook-user/);
+    }
+    expect(await t.em().count(ConsultationRequest, { agent: agent.agent.id })).toBe(0);
   });
 });
 
@@ -236,6 +261,40 @@ describe('POST /api/v1/requests/:id/cancel', () => {
     expect(res.json().cancelledAt).not.toBeNull();
     expect((await cancel(agent)).statusCode).toBe(409);
   });
+
+  it('does not cancel a request already past expires_at (409 expired, like an answer)', async () => {
+    const { agent, organization } = await team();
+    const lapsed = await makeRequest(t.em(), organization, agent.agent, {
+      createdAt: new Date(Date.now() - 7200_000),
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/requests/${lapsed.id}/cancel`,
+      headers: agent.headers,
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().details.status).toBe('expired');
+    const stored = await t.em().findOneOrFail(ConsultationRequest, { id: lapsed.id });
+    expect(stored).toMatchObject({ status: 'pending', cancelledAt: null });
+  });
+
+  it('commits the cancellation and its audit entry together, or neither', async () => {
+    const { agent, organization } = await team();
+    const request = await makeRequest(t.em(), organization, agent.agent);
+    const cancel = () =>
+      t.app.inject({ method: 'POST', url: `/api/v1/requests/${request.id}/cancel`, headers: agent.headers });
+    const lift = await refuseAuditFor(t.em(), request.id);
+    try {
+      expect((await cancel()).statusCode).not.toBe(200);
+    } finally {
+      await lift();
+    }
+    expect((await t.em().findOneOrFail(ConsultationRequest, { id: request.id })).status).toBe('pending');
+    expect((await cancel()).statusCode).toBe(200);
+    const actions = (await t.em().find(AuditLog, { resourceId: request.id })).map((a) => a.action);
+    expect(actions).toEqual(['consultation_request.cancelled']);
+  });
 });
 
 describe('DELETE /api/v1/requests/:id (soft)', () => {
@@ -278,6 +337,24 @@ describe('DELETE /api/v1/requests/:id (soft)', () => {
     const row = await t.em().findOneOrFail(ConsultationRequest, { id: request.id }, { filters: false });
     expect(row).toMatchObject({ status: 'answered', response: { choice: 'reject' } });
   });
+
+  it('commits the deletion and its audit entry together, or neither', async () => {
+    const { agent, organization } = await team();
+    const request = await makeRequest(t.em(), organization, agent.agent);
+    const del = () =>
+      t.app.inject({ method: 'DELETE', url: `/api/v1/requests/${request.id}`, headers: agent.headers });
+    const lift = await refuseAuditFor(t.em(), request.id);
+    try {
+      expect((await del()).statusCode).not.toBe(204);
+    } finally {
+      await lift();
+    }
+    const row = await t.em().findOneOrFail(ConsultationRequest, { id: request.id }, { filters: false });
+    expect(row).toMatchObject({ status: 'pending', deletedAt: null, cancelledAt: null });
+    expect((await del()).statusCode).toBe(204);
+    const actions = (await t.em().find(AuditLog, { resourceId: request.id })).map((a) => a.action);
+    expect(actions).toEqual(['consultation_request.deleted']);
+  });
 });
 
 describe('GET /api/v1/requests', () => {
@@ -318,6 +395,27 @@ describe('GET /api/v1/requests', () => {
     expect(pages).toBe(3);
     expect(seen).toEqual(expected);
     expect((await list(member, '?cursor=garbage')).statusCode).toBe(400);
+  });
+
+  it('answers 400 for a forged cursor: out-of-range dates, ids that are not UUIDs', async () => {
+    const { member } = await team();
+    const forge = (...key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const id = '0190a0a0-0000-7000-8000-000000000000';
+    const now = new Date().toISOString();
+    expect((await list(member, `?cursor=${forge('normal', now, id)}`)).statusCode).toBe(200);
+    for (const cursor of [
+      forge('normal', '-200000-01-01T00:00:00.000Z', id),
+      forge('normal', '+275000-01-01T00:00:00.000Z', id),
+      forge('normal', '0000-01-01T00:00:00.000Z', id),
+      forge('normal', 'Tue, 01 Jan 2030 00:00:00 GMT', id),
+      forge('normal', now, '-'.repeat(36)),
+      forge('normal', now, 'ffffffff-ffff-ffff-ffff-fffffffffff-'),
+      forge('bogus', now, id),
+    ]) {
+      const res = await list(member, `?cursor=${cursor}`);
+      expect(res.statusCode, Buffer.from(cursor, 'base64url').toString()).toBe(400);
+      expect(res.json().message).toMatch(/cursor/);
+    }
   });
 
   it('filters by status, priority, agent and assignee; an agent sees only its own requests', async () => {

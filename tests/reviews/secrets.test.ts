@@ -13,6 +13,7 @@ import {
 } from '../../src/modules/reviews/webhook-secret.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { person } from '../support/factories.js';
+import { refuseAuditFor } from '../support/reviews.factories.js';
 
 const SECRET = 'whsec-never-show-me-0123456789';
 const KEY_A = Buffer.alloc(32, 7).toString('base64');
@@ -94,6 +95,23 @@ describe('PUT /api/v1/organizations/:id/webhook-secret', () => {
     const short = await putSecret(owner.organization.id, admin.headers, 'short');
     expect(short.statusCode).toBe(400);
     expect(short.body).not.toContain('short"');
+  });
+
+  it('stores the secret and its audit entry together, or neither', async () => {
+    const em = db.orm.em.fork();
+    const owner = await person(em, 'owner');
+    const orgId = owner.organization.id;
+    const lift = await refuseAuditFor(em, orgId);
+    try {
+      expect((await putSecret(orgId, owner.headers, SECRET)).statusCode).not.toBe(200);
+    } finally {
+      await lift();
+    }
+    const stored = await em
+      .getConnection()
+      .execute('select webhook_secret from organizations where id = ?', [orgId]);
+    expect(stored).toEqual([{ webhook_secret: null }]);
+    expect((await putSecret(orgId, owner.headers, SECRET)).statusCode).toBe(200);
   });
 });
 

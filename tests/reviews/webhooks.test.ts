@@ -188,6 +188,18 @@ describe('destinations', () => {
       expect(row!.url).toBe(url);
       expect(row!.status).toBe('abandoned');
       expect(row!.error).toMatch(/destination refused: .*loopback/);
+      if (url.includes('localhost')) {
+        // the addresses a name resolves to stay inside: a tenant must not probe internal DNS
+        const shown = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/requests/${request.id}/deliveries`,
+          headers: agent.headers,
+        });
+        expect(shown.json()[0].error).toMatch(
+          /destination refused: localhost resolves to a loopback address/,
+        );
+        expect(shown.body).not.toMatch(/127\.0\.0\.1|::1/);
+      }
     }
     expect(r.received).toHaveLength(0);
   });

@@ -131,3 +131,18 @@ export async function runUntil(
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * Makes the database refuse every audit entry about `resourceId` (a NOT VALID check constraint), so a
+ * test can see whether a change commits without its audit row. Returns the function that lifts it.
+ */
+export async function refuseAuditFor(em: EntityManager, resourceId: string): Promise<() => Promise<void>> {
+  const name = `test_refuse_audit_${resourceId.replaceAll('-', '_')}`;
+  const connection = em.getConnection();
+  await connection.execute(
+    `alter table audit_logs add constraint "${name}" check (resource_id <> '${resourceId}') not valid`,
+  );
+  return async () => {
+    await connection.execute(`alter table audit_logs drop constraint "${name}"`);
+  };
+}

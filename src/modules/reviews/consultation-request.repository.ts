@@ -25,17 +25,26 @@ interface CursorKey {
 export const encodeCursor = (r: CursorKey): string =>
   Buffer.from(JSON.stringify([r.priority, r.createdAt.toISOString(), r.id])).toString('base64url');
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Only what `encodeCursor` writes: a known priority, a canonical ISO timestamp in years 1..9999 (the range
+ * PostgreSQL and `toISOString` agree on) and a UUID. Anything else is a 400, never a database error.
+ */
 function decodeCursor(cursor: string): CursorKey {
   try {
     const [priority, createdAt, id] = JSON.parse(
       Buffer.from(cursor, 'base64url').toString('utf8'),
     ) as unknown[];
     const date = new Date(String(createdAt));
+    const year = date.getUTCFullYear();
     if (
       REQUEST_PRIORITIES.includes(priority as RequestPriority) &&
-      !Number.isNaN(date.getTime()) &&
+      year >= 1 &&
+      year <= 9999 &&
+      date.toISOString() === createdAt &&
       typeof id === 'string' &&
-      /^[0-9a-f-]{36}$/i.test(id)
+      UUID.test(id)
     ) {
       return { priority: priority as RequestPriority, createdAt: date, id };
     }

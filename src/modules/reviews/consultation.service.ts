@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { LockMode, type EntityData, type EntityManager } from '@mikro-orm/core';
 import {
   ConflictError,
   ForbiddenError,
@@ -83,6 +83,18 @@ export function recordWebhookEvent(
   });
 }
 
+/**
+ * A date-time from a request body as a Date. The schema's `date-time` format accepts strings `new Date`
+ * cannot represent (a leap second, `23:59:60Z`): those are a 400 here, not an Invalid Date that fails later.
+ */
+function parseInstant(value: string, field: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new InvalidInputError(`${field} is not a valid date-time`, { field });
+  }
+  return date;
+}
+
 /** Consultation requests: agents ask, people answer, the answer goes back to the agent. */
 export class ConsultationService {
   constructor(private readonly em: EntityManager) {}
@@ -92,8 +104,9 @@ export class ConsultationService {
     request: ConsultationRequest,
     action: string,
     details: Record<string, unknown>,
+    em: EntityManager = this.em,
   ) {
-    this.em.getRepository(AuditLog).record(actor, {
+    em.getRepository(AuditLog).record(actor, {
       organizationId: request.organization.id,
       action,
       resourceType: 'consultation_request',
@@ -125,7 +138,7 @@ export class ConsultationService {
     }
     const now = Date.now();
     const expiresAt = input.expiresAt
-      ? new Date(input.expiresAt)
+      ? parseInstant(input.expiresAt, 'expiresAt')
       : new Date(now + (input.expiresInSeconds ?? rules.defaultTtlSeconds) * 1000);
     if (expiresAt.getTime() <= now) {
       throw new InvalidInputError('expiresAt must be in the future', { field: 'expiresAt' });
@@ -229,6 +242,25 @@ export class ConsultationService {
   }
 
   /**
+   * The guarded change of a request that is still open (pending, not deleted, not past expires_at): one
+   * conditional UPDATE on `em` (a transaction), or the 409 that says why the request can no longer change.
+   */
+  private async changePending(
+    em: EntityManager,
+    organizationId: string,
+    id: string,
+    now: Date,
+    changes: EntityData<ConsultationRequest>,
+  ): Promise<void> {
+    const changed = await em.nativeUpdate(
+      ConsultationRequest,
+      { id, organization: organizationId, status: 'pending', deletedAt: null, expiresAt: { $gt: now } },
+      changes,
+    );
+    if (changed !== 1) throw await this.conflictFor(em, id, organizationId);
+  }
+
+  /**
    * A person (member or above) answers. Exactly one answer wins: the change is one conditional UPDATE
    * (`... where status = 'pending' and expires_at > now()`); concurrent responders queue on the row lock,
    * re-check the condition after the winner commits and find nothing to update (409). The webhook outbox
@@ -247,18 +279,13 @@ export class ConsultationService {
     };
     return this.em.transactional(async (tem) => {
       const now = new Date();
-      const won = await tem.nativeUpdate(
-        ConsultationRequest,
-        {
-          id,
-          organization: caller.organizationId,
-          status: 'pending',
-          deletedAt: null,
-          expiresAt: { $gt: now },
-        },
-        { status: 'answered', response, respondedBy: caller.userId, respondedAt: now, updatedAt: now },
-      );
-      if (won !== 1) throw await this.conflictFor(tem, id, caller.organizationId);
+      await this.changePending(tem, caller.organizationId, id, now, {
+        status: 'answered',
+        response,
+        respondedBy: caller.userId,
+        respondedAt: now,
+        updatedAt: now,
+      });
       const request = await tem.findOneOrFail(
         ConsultationRequest,
         { id },
@@ -293,50 +320,70 @@ export class ConsultationService {
     }
   }
 
-  /** The asking agent withdraws its pending request. */
+  /**
+   * The asking agent withdraws its pending request, before it expires. Like `respond`, one conditional
+   * UPDATE in a transaction that also holds the audit entry: both commit, or neither.
+   */
   async cancel(caller: Caller, id: string): Promise<ConsultationRequest> {
     requireAgent(caller);
     requireRole(caller, 'member');
-    const request = await this.get(caller, id);
-    const now = new Date();
-    const changed = await this.em.nativeUpdate(
-      ConsultationRequest,
-      { id, status: 'pending', deletedAt: null },
-      { status: 'cancelled', cancelledAt: now, updatedAt: now },
-    );
-    if (changed !== 1) throw await this.conflictFor(this.em, id, caller.organizationId);
-    this.audit(actorOf(caller), request, 'consultation_request.cancelled', {
-      before: { status: 'pending' },
-      after: { status: 'cancelled' },
+    await this.get(caller, id);
+    return this.em.transactional(async (tem) => {
+      const now = new Date();
+      await this.changePending(tem, caller.organizationId, id, now, {
+        status: 'cancelled',
+        cancelledAt: now,
+        updatedAt: now,
+      });
+      const request = await tem.findOneOrFail(ConsultationRequest, { id }, { refresh: true });
+      this.audit(
+        actorOf(caller),
+        request,
+        'consultation_request.cancelled',
+        { before: { status: 'pending' }, after: { status: 'cancelled' } },
+        tem,
+      );
+      return request;
     });
-    await this.em.flush();
-    await this.em.refresh(request);
-    return request;
   }
 
   /**
    * Soft delete by the asking agent or an admin/owner: the row stays (with its deliveries) and vanishes
    * from every query. A pending request is cancelled as well, so nobody answers a deleted question.
+   * The row is locked and read again inside the transaction, so a concurrent answer, cancellation or expiry
+   * is seen (not overwritten as 'cancelled'); the change and its audit entry commit together.
    */
   async softDelete(caller: Caller, id: string): Promise<void> {
     if (caller.kind === 'user') requireRole(caller, 'admin');
     else requireRole(caller, 'member');
-    const request = await this.get(caller, id);
-    const now = new Date();
-    const wasPending = request.status === 'pending';
-    const changed = await this.em.nativeUpdate(
-      ConsultationRequest,
-      { id, deletedAt: null },
-      wasPending
-        ? { deletedAt: now, status: 'cancelled', cancelledAt: now, updatedAt: now }
-        : { deletedAt: now, updatedAt: now },
-    );
-    if (changed !== 1) throw new NotFoundError('ConsultationRequest', id);
-    this.audit(actorOf(caller), request, 'consultation_request.deleted', {
-      before: { status: request.status },
-      after: { status: wasPending ? 'cancelled' : request.status, deletedAt: now.toISOString() },
+    await this.get(caller, id);
+    await this.em.transactional(async (tem) => {
+      const request = await tem.findOne(
+        ConsultationRequest,
+        { id, organization: caller.organizationId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+      );
+      if (!request) throw new NotFoundError('ConsultationRequest', id);
+      const now = new Date();
+      const wasPending = request.status === 'pending';
+      await tem.nativeUpdate(
+        ConsultationRequest,
+        { id },
+        wasPending
+          ? { deletedAt: now, status: 'cancelled', cancelledAt: now, updatedAt: now }
+          : { deletedAt: now, updatedAt: now },
+      );
+      this.audit(
+        actorOf(caller),
+        request,
+        'consultation_request.deleted',
+        {
+          before: { status: request.status },
+          after: { status: wasPending ? 'cancelled' : request.status, deletedAt: now.toISOString() },
+        },
+        tem,
+      );
     });
-    await this.em.flush();
   }
 
   /**

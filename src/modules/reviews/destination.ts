@@ -131,9 +131,9 @@ export async function resolveDestination(url: URL, policy: DestinationPolicy): P
   if (addresses.length === 0) throw new DestinationRefusedError(`${host} resolves to no address`);
   for (const a of addresses) {
     const cls = classifyAddress(a.address);
-    if (!allowed(cls, policy)) {
-      throw new DestinationRefusedError(`${host} resolves to ${a.address}, a ${cls} address`);
-    }
+    // The message names the class, never the address: it is stored and shown to the tenant, who must not
+    // learn what internal names resolve to.
+    if (!allowed(cls, policy)) throw new DestinationRefusedError(`${host} resolves to a ${cls} address`);
   }
   return addresses;
 }

@@ -5,7 +5,10 @@ import { AuditLog } from '../identity/audit-log.entity.js';
 import { Organization } from '../identity/organization.entity.js';
 import { encryptWebhookSecret } from './webhook-secret.js';
 
-/** Sets or clears the organization's webhook secret (admin or owner). The secret itself is never returned. */
+/**
+ * Sets or clears the organization's webhook secret (admin or owner), with its audit entry in the same
+ * transaction. The secret itself is never returned.
+ */
 export class WebhookSecretService {
   constructor(private readonly em: EntityManager) {}
 
@@ -13,15 +16,16 @@ export class WebhookSecretService {
     requireUser(caller);
     requireRole(caller, 'admin');
     const stored = secret === null ? null : encryptWebhookSecret(keys, caller.organizationId, secret);
-    await this.em.nativeUpdate(Organization, { id: caller.organizationId }, { webhookSecret: stored });
-    this.em.getRepository(AuditLog).record(actorOf(caller), {
-      organizationId: caller.organizationId,
-      action: secret === null ? 'organization.webhook_secret_cleared' : 'organization.webhook_secret_set',
-      resourceType: 'organization',
-      resourceId: caller.organizationId,
-      details: secret === null ? {} : { keyId: keys.current.id },
+    await this.em.transactional(async (tem) => {
+      await tem.nativeUpdate(Organization, { id: caller.organizationId }, { webhookSecret: stored });
+      tem.getRepository(AuditLog).record(actorOf(caller), {
+        organizationId: caller.organizationId,
+        action: secret === null ? 'organization.webhook_secret_cleared' : 'organization.webhook_secret_set',
+        resourceType: 'organization',
+        resourceId: caller.organizationId,
+        details: secret === null ? {} : { keyId: keys.current.id },
+      });
     });
-    await this.em.flush();
     return secret !== null;
   }
 }
