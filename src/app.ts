@@ -12,6 +12,7 @@ import authPlugin from './http/auth.plugin.js';
 import errorsPlugin from './http/errors.plugin.js';
 import { healthRoutes } from './http/health.routes.js';
 import ormPlugin from './http/orm.plugin.js';
+import { agentsRoutes } from './modules/agents/routes.js';
 import { identityRoutes } from './modules/identity/routes.js';
 
 export interface BuildAppOptions {
@@ -65,6 +66,7 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
     async (api) => {
       await api.register(authPlugin);
       await api.register(identityRoutes);
+      await api.register(agentsRoutes);
     },
     { prefix: '/api/v1' },
   );

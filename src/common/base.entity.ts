@@ -41,3 +41,16 @@ export const baseProperties = () => ({
   createdAt: createdAtProperty(),
   updatedAt: updatedAtProperty(),
 });
+
+/**
+ * Seed 004 FR-7: a `BEFORE UPDATE` trigger that runs the shared `trigger_set_updated_at()` function
+ * (written by the agents migration). `when` optionally narrows the updates that count as changes.
+ */
+export const setUpdatedAtTrigger = (name: string, table: string, when?: string) => ({
+  name,
+  timing: 'before' as const,
+  events: ['update' as const],
+  expression:
+    `create trigger "${name}" before update on "${table}" for each row ` +
+    `${when ? `when (${when}) ` : ''}execute function trigger_set_updated_at()`,
+});

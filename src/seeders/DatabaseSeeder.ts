@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Seeder } from '@mikro-orm/seeder';
+import { AgentsSeeder } from './AgentsSeeder.js';
 import { IdentitySeeder } from './IdentitySeeder.js';
 
 /**
@@ -8,6 +9,6 @@ import { IdentitySeeder } from './IdentitySeeder.js';
  */
 export class DatabaseSeeder extends Seeder {
   async run(em: EntityManager): Promise<void> {
-    await this.call(em, [IdentitySeeder]);
+    await this.call(em, [IdentitySeeder, AgentsSeeder]);
   }
 }

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties } from '../../common/base.entity.js';
+import { baseProperties, setUpdatedAtTrigger } from '../../common/base.entity.js';
 import { TIERS } from './enums.js';
 import { OrganizationRepository } from './organization.repository.js';
 import { User } from './user.entity.js';
@@ -29,6 +29,8 @@ export const OrganizationSchema = defineEntity({
     webhookSecret: p.text().nullable().hidden().lazy(),
     conversationRetentionDays: p.integer().nullable(),
   },
+  // seed 004 FR-7 (the shared function is created by the agents migration)
+  triggers: [setUpdatedAtTrigger('set_updated_at_team', 'organizations')],
   checks: [
     { name: 'organizations_slug_format', expression: `slug ~ '^[a-z0-9][a-z0-9-]*[a-z0-9]$'` },
     {

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, timestamptz } from '../../common/base.entity.js';
+import { baseProperties, setUpdatedAtTrigger, timestamptz } from '../../common/base.entity.js';
 import { TIERS } from './enums.js';
 import { UserRepository } from './user.repository.js';
 
@@ -29,6 +29,8 @@ export const UserSchema = defineEntity({
       expression: 'create unique index "users_email_lower_unique" on "users" (lower("email"))',
     },
   ],
+  // seed 004 FR-7 (the shared function is created by the agents migration)
+  triggers: [setUpdatedAtTrigger('set_updated_at_user', 'users')],
   checks: [{ name: 'users_email_format', expression: `email ~* '^[^@]+@[^@]+\\.[^@]+$'` }],
   filters: {
     notDeleted: { name: 'notDeleted', cond: { deletedAt: null }, default: true },

@@ -1,0 +1,150 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { VectorType } from 'pgvector/mikro-orm';
+import { baseProperties, setUpdatedAtTrigger, timestamptz } from '../../common/base.entity.js';
+import { Organization } from '../identity/organization.entity.js';
+import { User } from '../identity/user.entity.js';
+import { Agent } from './agent.entity.js';
+import { Conversation } from './conversation.entity.js';
+import {
+  EMBEDDING_DIMENSIONS,
+  MEMORY_SOURCES,
+  MEMORY_STATUSES,
+  MEMORY_TIERS,
+  MEMORY_TYPES,
+} from './enums.js';
+import { MemoryTag } from './memory-tag.entity.js';
+import { MemoryRepository } from './memory.repository.js';
+
+/** Name of the approximate-nearest-neighbour index on `memories.embedding` (HNSW or IVFFlat). */
+export const MEMORY_EMBEDDING_INDEX = 'memories_embedding_ann_index';
+
+/**
+ * One table for all seven kinds of memory (seed 004 FR-3.7). `embedding` is optional (EC-5): a memory
+ * without one is stored but never returned by vector search. Every insert, every change of content,
+ * importance, tier or status, and every delete is written to `memory_logs` by the database trigger
+ * `log_memory_change`, whoever makes it (the ORM or plain SQL).
+ */
+export const MemorySchema = defineEntity({
+  name: 'Memory',
+  tableName: 'memories',
+  repository: () => MemoryRepository,
+  properties: {
+    ...baseProperties(),
+    organization: () => p.manyToOne(Organization).ref().deleteRule('cascade'),
+    agent: () => p.manyToOne(Agent).ref().nullable().deleteRule('cascade'),
+    user: () => p.manyToOne(User).ref().nullable().deleteRule('cascade'),
+    memoryType: p.enum(MEMORY_TYPES).nativeEnumName('memory_type_enum'),
+    content: p.text(),
+    subject: p.text().nullable(),
+    embedding: p.type(VectorType).length(EMBEDDING_DIMENSIONS).nullable(),
+    importance: p.integer().default(5),
+    confidence: p.double().$type<number>().columnType('double precision').default(1),
+    accessCount: p.integer().default(0),
+    isPinned: p.boolean().default(false),
+    sourceType: p.enum(MEMORY_SOURCES).nativeEnumName('memory_source').default('explicit'),
+    sourceConversation: () => p.manyToOne(Conversation).ref().nullable().deleteRule('set null'),
+    sourceMessageIds: p.array().columnType('uuid[]').defaultRaw(`'{}'`),
+    extractionModel: p.text().nullable(),
+    version: p.integer().default(1),
+    supersededBy: () =>
+      p.manyToOne(MemorySchema).ref().nullable().deleteRule('set null').fieldName('superseded_by'),
+    contradicts: p.array().columnType('uuid[]').defaultRaw(`'{}'`),
+    relatedTo: p.array().columnType('uuid[]').defaultRaw(`'{}'`),
+    metadata: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
+    tier: p.enum(MEMORY_TIERS).nativeEnumName('memory_tier').default('warm'),
+    status: p.enum(MEMORY_STATUSES).nativeEnumName('memory_status').default('active'),
+    lastAccessedAt: timestamptz().nullable(),
+    expiresAt: timestamptz().nullable(),
+    tags: () => p.oneToMany(MemoryTag).mappedBy('memory'),
+  },
+  checks: [
+    { name: 'memories_importance_range', expression: 'importance >= 1 and importance <= 10' },
+    {
+      name: 'memories_confidence_range',
+      expression: 'confidence::numeric >= 0 and confidence::numeric <= 1',
+    },
+    { name: 'memories_access_count_non_negative', expression: 'access_count >= 0' },
+    { name: 'memories_version_positive', expression: 'version >= 1' },
+    { name: 'memories_not_superseded_by_itself', expression: 'superseded_by is null or superseded_by <> id' },
+  ],
+  // FR-5: the seed's "filtered indexes on memory". Most serve the active memories that search reads.
+  indexes: [
+    {
+      name: 'memories_organization_type_active_index',
+      properties: ['organization', 'memoryType'],
+      where: `status = 'active'`,
+    },
+    { name: 'memories_agent_index', properties: ['agent', 'memoryType'], where: 'agent_id is not null' },
+    {
+      name: 'memories_user_profile_index',
+      properties: ['organization', 'user'],
+      where: `memory_type = 'user_profile'`,
+    },
+    { name: 'memories_recency_index', properties: ['organization', 'createdAt'], where: `status = 'active'` },
+    {
+      name: 'memories_importance_index',
+      properties: ['organization', 'importance'],
+      where: `status = 'active'`,
+    },
+    { name: 'memories_subject_index', properties: ['organization', 'subject'], where: 'subject is not null' },
+    { name: 'memories_tier_index', properties: ['organization', 'tier'], where: `status = 'active'` },
+    { name: 'memories_expiration_index', properties: ['expiresAt'], where: 'expires_at is not null' },
+    {
+      name: 'memories_conversation_index',
+      properties: ['sourceConversation'],
+      where: 'source_conversation_id is not null',
+    },
+    {
+      name: 'memories_superseded_by_index',
+      properties: ['supersededBy'],
+      where: 'superseded_by is not null',
+    },
+    {
+      // The default ANN index (see docs/agents.md: HNSW beat IVFFlat in `npm run bench`).
+      // `npm run vector-index -- ivfflat|hnsw` rebuilds it under the same name.
+      name: MEMORY_EMBEDDING_INDEX,
+      expression: `create index "${MEMORY_EMBEDDING_INDEX}" on "memories" using hnsw ("embedding" vector_cosine_ops)`,
+    },
+  ],
+  triggers: [
+    setUpdatedAtTrigger(
+      'set_updated_at_memory',
+      'memories',
+      // Recording an access (update_memory_access) is not a change of the memory.
+      'OLD.access_count is not distinct from NEW.access_count',
+    ),
+    {
+      name: 'log_memory_change',
+      timing: 'after',
+      events: ['insert', 'update', 'delete'],
+      forEach: 'row',
+      body: `
+  if tg_op = 'INSERT' then
+    insert into memory_logs (memory_id, action, new_content, new_importance, new_tier, new_status, changed_by, reason, conversation_id, related_memory_ids, created_at)
+    values (NEW.id, 'created', NEW.content, NEW.importance, NEW.tier, NEW.status,
+      coalesce(nullif(current_setting('oversight.actor', true), ''), 'sql:' || current_user),
+      nullif(current_setting('oversight.reason', true), ''), NEW.source_conversation_id, NEW.related_to, clock_timestamp());
+    return NEW;
+  elsif tg_op = 'UPDATE' then
+    if NEW.content is distinct from OLD.content or NEW.importance is distinct from OLD.importance
+      or NEW.tier is distinct from OLD.tier or NEW.status is distinct from OLD.status then
+      insert into memory_logs (memory_id, action, old_content, new_content, old_importance, new_importance, old_tier, new_tier, old_status, new_status, changed_by, reason, conversation_id, related_memory_ids, created_at)
+      values (NEW.id, 'updated', OLD.content, NEW.content, OLD.importance, NEW.importance, OLD.tier, NEW.tier, OLD.status, NEW.status,
+        coalesce(nullif(current_setting('oversight.actor', true), ''), 'sql:' || current_user),
+        nullif(current_setting('oversight.reason', true), ''), NEW.source_conversation_id,
+        array_remove(array[NEW.superseded_by], null), clock_timestamp());
+    end if;
+    return NEW;
+  else
+    insert into memory_logs (memory_id, action, old_content, old_importance, old_tier, old_status, changed_by, reason, conversation_id, related_memory_ids, created_at)
+    values (OLD.id, 'deleted', OLD.content, OLD.importance, OLD.tier, OLD.status,
+      coalesce(nullif(current_setting('oversight.actor', true), ''), 'sql:' || current_user),
+      nullif(current_setting('oversight.reason', true), ''), OLD.source_conversation_id, '{}', clock_timestamp());
+    return OLD;
+  end if;`,
+    },
+  ],
+});
+
+export class Memory extends MemorySchema.class {}
+MemorySchema.setClass(Memory);

@@ -1,0 +1,140 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { toSql } from 'pgvector';
+import { BaseRepository } from '../../common/base.repository.js';
+import { InvalidInputError } from '../../common/errors.js';
+import { EMBEDDING_DIMENSIONS, type MemoryType } from './enums.js';
+import type { Memory } from './memory.entity.js';
+
+export interface MemorySearchOptions {
+  /** How many memories to return (1..100, default 10). */
+  k?: number;
+  /** Only these kinds of memory. */
+  memoryTypes?: MemoryType[];
+  /** Only memories of this agent. */
+  agentId?: string;
+  /** Only memories about this person. */
+  userId?: string;
+  /** Minimum cosine similarity (-1..1). */
+  minScore?: number;
+  /** Never return these memories (e.g. the one we look for neighbours of). */
+  excludeIds?: string[];
+  /**
+   * The agent searching, if an agent is: it sees its own `agent_private` memories and no other agent's.
+   * Left out (a person searching), every memory of the organization is visible.
+   */
+  viewerAgentId?: string;
+}
+
+export interface ScoredMemory {
+  memory: Memory;
+  /** Cosine similarity to the query vector, 1 = same direction. */
+  similarity: number;
+}
+
+/** Probes for an IVFFlat index, when that is the one in place (see docs/agents.md, `npm run bench`). */
+export const IVFFLAT_PROBES = 10;
+
+/** Checks a vector before it reaches SQL: 1536 finite numbers. A failure names the field. */
+export function assertEmbedding(vector: unknown, field = 'embedding'): asserts vector is number[] {
+  if (!Array.isArray(vector) || vector.length !== EMBEDDING_DIMENSIONS) {
+    const got = Array.isArray(vector) ? `${vector.length} numbers` : typeof vector;
+    throw new InvalidInputError(`${field} must have ${EMBEDDING_DIMENSIONS} numbers, got ${got}`, { field });
+  }
+  if (!vector.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new InvalidInputError(`${field} must contain finite numbers only`, { field });
+  }
+}
+
+export class MemoryRepository extends BaseRepository<Memory> {
+  /**
+   * FR-8: the active memories of an organization nearest to `vector` by cosine similarity, best first.
+   * Memories without an embedding (EC-5), not active, or expired are never returned. The access is
+   * recorded with `update_memory_access(uuid[])` (access_count + 1, last_accessed_at = now()).
+   */
+  async searchByEmbedding(
+    organization: string | { id: string },
+    vector: number[],
+    options: MemorySearchOptions = {},
+  ): Promise<ScoredMemory[]> {
+    assertEmbedding(vector);
+    const k = options.k ?? 10;
+    if (!Number.isInteger(k) || k < 1 || k > 100) {
+      throw new InvalidInputError('k must be an integer from 1 to 100', { field: 'k' });
+    }
+    const organizationId = typeof organization === 'string' ? organization : organization.id;
+    const q = toSql(vector) as string;
+    const where = [
+      'm.organization_id = ?',
+      `m.status = 'active'`,
+      'm.embedding is not null',
+      '(m.expires_at is null or m.expires_at > now())',
+    ];
+    // parameters in the order their `?` appear: select list, where, order by, limit
+    const params: unknown[] = [q, organizationId];
+    if (options.memoryTypes?.length) {
+      where.push('m.memory_type::text in (?)');
+      params.push(options.memoryTypes);
+    }
+    if (options.agentId) {
+      where.push('m.agent_id = ?');
+      params.push(options.agentId);
+    }
+    if (options.userId) {
+      where.push('m.user_id = ?');
+      params.push(options.userId);
+    }
+    if (options.excludeIds?.length) {
+      where.push('m.id not in (?)');
+      params.push(options.excludeIds);
+    }
+    if (options.viewerAgentId) {
+      where.push(`(m.memory_type <> 'agent_private' or m.agent_id = ?)`);
+      params.push(options.viewerAgentId);
+    }
+    if (options.minScore !== undefined) {
+      where.push('1 - (m.embedding <=> ?::vector) >= ?');
+      params.push(q, options.minScore);
+    }
+    params.push(q, k);
+    // Iterative index scans keep filtered searches from coming back short on an ANN index; relaxed
+    // order is re-sorted by the outer query.
+    const sql =
+      `select id, similarity from (select m.id, 1 - (m.embedding <=> ?::vector) as similarity from memories m ` +
+      `where ${where.join(' and ')} order by m.embedding <=> ?::vector limit ?) hits order by similarity desc, id`;
+
+    const em = this.getEntityManager() as SqlEntityManager;
+    const hits = await em.transactional(async (tx: SqlEntityManager) => {
+      await tx.execute(
+        `select set_config('hnsw.iterative_scan', 'relaxed_order', true), ` +
+          `set_config('ivfflat.iterative_scan', 'relaxed_order', true), ` +
+          `set_config('ivfflat.probes', ?, true)`,
+        [String(IVFFLAT_PROBES)],
+      );
+      const rows = await tx.execute<{ id: string; similarity: number | string }[]>(sql, params);
+      if (rows.length)
+        await tx.execute('select update_memory_access(array[?]::uuid[])', [rows.map((r) => r.id)]);
+      return rows.map((r) => ({ id: r.id, similarity: Number(r.similarity) }));
+    });
+    if (!hits.length) return [];
+    const memories = await this.find({ id: { $in: hits.map((h) => h.id) } } as never, { refresh: true });
+    const byId = new Map(memories.map((m) => [m.id, m]));
+    return hits.flatMap((h) => {
+      const memory = byId.get(h.id);
+      return memory ? [{ memory, similarity: h.similarity }] : [];
+    });
+  }
+
+  /** The `k` active memories of the same organization closest to this one (never itself). */
+  async findSimilar(
+    memory: Memory,
+    k = 5,
+    options: Omit<MemorySearchOptions, 'k'> = {},
+  ): Promise<ScoredMemory[]> {
+    if (!memory.embedding) return [];
+    return this.searchByEmbedding(memory.organization.id, memory.embedding, {
+      ...options,
+      k,
+      excludeIds: [...(options.excludeIds ?? []), memory.id],
+    });
+  }
+}
