@@ -21,7 +21,7 @@ export class ConversationRepository extends BaseRepository<Conversation> {
       },
       {
         orderBy: {
-          lastMessageAt: { $order: 'desc', $nulls: 'last' } as never,
+          lastMessageAt: 'desc nulls last',
           createdAt: 'desc',
           id: 'desc',
         },

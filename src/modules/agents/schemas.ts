@@ -66,25 +66,31 @@ const Metadata = Type.Record(Type.String(), Type.Unknown());
 
 // Agents ---------------------------------------------------------------------------------------------
 
-/**
- * A copy of a schema without its `default`s: request bodies are validated with `useDefaults`, and a
- * partial DNA part must not be completed with defaults that would then overwrite stored values.
- */
-export function withoutDefaults<T>(schema: T): T {
-  if (Array.isArray(schema)) return schema.map(withoutDefaults) as T;
+/** A copy of a schema without the given keywords, at every depth (TypeBox's hidden markers kept hidden). */
+function strip<T>(schema: T, keywords: readonly string[]): T {
+  if (Array.isArray(schema)) return schema.map((item) => strip(item, keywords)) as T;
   if (schema === null || typeof schema !== 'object') return schema;
   const copy = {};
   for (const key of Reflect.ownKeys(schema)) {
-    if (key === 'default') continue;
-    // keep TypeBox's hidden markers hidden (ajv's strict mode rejects them when enumerable)
+    if (typeof key === 'string' && keywords.includes(key)) continue;
+    // keep non-enumerable markers non-enumerable (ajv's strict mode rejects them otherwise)
     const descriptor = Object.getOwnPropertyDescriptor(schema, key)!;
-    Object.defineProperty(copy, key, { ...descriptor, value: withoutDefaults(descriptor.value) });
+    Object.defineProperty(copy, key, { ...descriptor, value: strip(descriptor.value, keywords) });
   }
   return copy as T;
 }
 
+/**
+ * Request bodies are validated with `useDefaults`: input schemas must not carry the DNA defaults, or a
+ * partial DNA part would be completed with defaults that then overwrite the stored values.
+ */
+export const withoutDefaults = <T>(schema: T): T => strip(schema, ['default']);
+
+/** Every property optional at every depth, no defaults: the service validates the merged whole. */
+const deepPartial = <T>(schema: T): T => strip(schema, ['default', 'required']);
+
 const partial = <T extends Parameters<typeof Type.Partial>[0]>(schema: T) =>
-  Type.Optional(withoutDefaults(Type.Partial(schema, { additionalProperties: false })));
+  Type.Optional(deepPartial(Type.Partial(schema, { additionalProperties: false })));
 
 /** Creating an agent: name and slug; every DNA part is optional and completed with its defaults. */
 export const AgentCreate = Type.Object(
@@ -127,7 +133,7 @@ export const toAgentDto = (a: Agent): AgentDto => ({
   ...agentDna(a),
 });
 
-export const AgentListQuery = Type.Object({ status: Type.Optional(AgentStatus) });
+export const AgentListQuery = Type.Object({ status: Type.Optional(withoutDefaults(AgentStatus)) });
 
 export const AgentKeyCreate = Type.Object(
   {
