@@ -172,6 +172,7 @@ export async function run(): Promise<void> {
     orm = await connectOrm(config, { logger: () => undefined });
     await orm.migrator.up();
     if (process.env.BENCH_BATCH_SIZE) orm.config.set('batchSize', Number(process.env.BENCH_BATCH_SIZE));
+    if (process.env.BENCH_NO_AUTOJOIN) orm.config.set('autoJoinRefsForFilters', false);
     const db = drizzle({ client: pool, schema: dz.schema });
 
     // Fixtures: one organization, its owner, two agents; an API key bound to the organization.

@@ -40,8 +40,8 @@ interface Operation {
 }
 
 const SEED = Number(process.env.RELIABILITY_SEED ?? Date.now() % 2 ** 31);
-const RUNS_WITH_BODY = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 60);
-const RUNS_WITHOUT_BODY = 20;
+const RUNS_WITH_BODY = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 150);
+const RUNS_WITHOUT_BODY = 40;
 const RUNS_LOGIN = 12; // each login compares a bcrypt hash (cost 12)
 
 const nasty = fc.constantFrom(
@@ -113,7 +113,7 @@ function fromSchema(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown
     case 'array':
       return fc.array(fromSchema(schema.items, depth + 1), {
         minLength: schema.minItems ?? 0,
-        maxLength: Math.min(schema.maxItems ?? 5, 5),
+        maxLength: Math.max(schema.minItems ?? 0, Math.min(schema.maxItems ?? 5, 5)),
       });
     case 'object': {
       const props = schema.properties ?? {};
@@ -166,7 +166,16 @@ describe('bad input', () => {
     t = await createTestApp();
     owner = await person(t.em(), 'owner');
     viewer = await person(t.em(), 'viewer', owner.organization);
-    agentHeaders = (await agentWithKey(t.em(), owner.organization)).headers;
+    const agent = await agentWithKey(t.em(), owner.organization);
+    agentHeaders = agent.headers;
+    const opened = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/conversations',
+      headers: owner.headers,
+      payload: { agentId: agent.agent.id, title: 'fuzz' },
+    });
+    expect(opened.statusCode).toBe(201);
+    realIds.push(agent.agent.id, opened.json<{ id: string }>().id);
     raw = new pg.Client({ connectionString: t.db.url });
     await raw.connect();
     const memberships = await raw.query('select id from memberships where organization_id = $1', [

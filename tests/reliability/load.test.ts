@@ -9,13 +9,26 @@ import { connectOrm } from '../../src/db/orm.js';
 import { loadConfig } from '../../src/config.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../support/db.js';
 import { eventually } from '../support/wait.js';
-import { person, unique, type Person } from '../support/factories.js';
+import { makeAgent, person, unique, type Person } from '../support/factories.js';
 import { recordFigures, type LoadFigures } from './figures.js';
 import { call, runClients, serve, sleep, type Served } from './support.js';
 
 const CLIENTS = 200;
 const SECONDS = Number(process.env.RELIABILITY_LOAD_SECONDS ?? 20);
 const ORGS = 20;
+
+/** The mix: a request's route is the first whose `upTo` exceeds a pseudo-random 0..99. */
+const ROUTES = [
+  { name: 'GET /me', upTo: 28 },
+  { name: 'GET /users', upTo: 38 },
+  { name: 'GET /organizations/:id', upTo: 46 },
+  { name: 'GET /agents/:id', upTo: 58 },
+  { name: 'GET /agents', upTo: 63 },
+  { name: 'POST /api-keys', upTo: 73 },
+  { name: 'PATCH /organizations/:id', upTo: 83 },
+  { name: 'POST /conversations/:id/messages', upTo: 95 },
+  { name: 'POST /users', upTo: 100 },
+];
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -31,6 +44,8 @@ describe('load: 200 clients, 20 s, pool 15', () => {
   let db: TestDatabase;
   let served: Served;
   const owners: Person[] = [];
+  const agents: string[] = [];
+  const conversations: string[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase({ env: { DB_POOL_SIZE: '15', DB_MAX_OVERFLOW: '0' } });
@@ -43,8 +58,20 @@ describe('load: 200 clients, 20 s, pool 15', () => {
       DB_MAX_OVERFLOW: '0',
     });
     const orm = await connectOrm(config, { logger: () => undefined });
-    for (let i = 0; i < ORGS; i++) owners.push(await person(orm.em.fork(), 'owner'));
+    for (let i = 0; i < ORGS; i++) {
+      const owner = await person(orm.em.fork(), 'owner');
+      owners.push(owner);
+      agents.push((await makeAgent(orm.em.fork(), owner.organization)).id);
+    }
     served = await serve(config, orm);
+    for (let i = 0; i < ORGS; i++) {
+      const opened = await call(served.base, 'POST', '/api/v1/conversations', owners[i]!.headers, {
+        agentId: agents[i],
+        title: 'load',
+      });
+      expect(opened.status).toBe(201);
+      conversations.push((opened.body as { id: string }).id);
+    }
   });
 
   afterAll(async () => {
@@ -56,7 +83,12 @@ describe('load: 200 clients, 20 s, pool 15', () => {
     expect(gc, 'run with --expose-gc').toBeTypeOf('function');
     const statuses = new Map<number, number>();
     const fiveXX: string[] = [];
-    const ack = { apiKeys: [] as string[], users: [] as string[], patches: new Map<string, number>() };
+    const ack = {
+      apiKeys: [] as string[],
+      users: [] as string[],
+      messages: [] as string[],
+      patches: new Map<string, number>(),
+    };
     const names = new Map<string, Set<string>>();
     let requests = 0;
     const latency = new Map<string, number[]>();
@@ -66,42 +98,57 @@ describe('load: 200 clients, 20 s, pool 15', () => {
       const org = me.organization.id;
       const h = me.headers;
       const dice = (client * 7919 + iteration * 104729) % 100;
+      const route = ROUTES.find((r) => dice < r.upTo)!.name;
       let reply;
       const t = performance.now();
-      if (dice < 40) reply = await call(served.base, 'GET', '/api/v1/me', h);
-      else if (dice < 58) reply = await call(served.base, 'GET', '/api/v1/users', h);
-      else if (dice < 70) reply = await call(served.base, 'GET', `/api/v1/organizations/${org}`, h);
-      else if (dice < 82) {
-        reply = await call(served.base, 'POST', '/api/v1/api-keys', h, { name: unique('load') });
-        if (reply.status === 201) ack.apiKeys.push((reply.body as { apiKey: { id: string } }).apiKey.id);
-      } else if (dice < 94) {
-        const name = `Org ${client}.${iteration}`;
-        reply = await call(served.base, 'PATCH', `/api/v1/organizations/${org}`, h, { name });
-        if (reply.status === 200) {
-          ack.patches.set(org, (ack.patches.get(org) ?? 0) + 1);
-          if (!names.has(org)) names.set(org, new Set());
-          names.get(org)!.add(name);
+      switch (route) {
+        case 'GET /me':
+          reply = await call(served.base, 'GET', '/api/v1/me', h);
+          break;
+        case 'GET /users':
+          reply = await call(served.base, 'GET', '/api/v1/users', h);
+          break;
+        case 'GET /organizations/:id':
+          reply = await call(served.base, 'GET', `/api/v1/organizations/${org}`, h);
+          break;
+        case 'GET /agents/:id':
+          reply = await call(served.base, 'GET', `/api/v1/agents/${agents[client % ORGS]}`, h);
+          break;
+        case 'GET /agents':
+          reply = await call(served.base, 'GET', '/api/v1/agents', h);
+          break;
+        case 'POST /api-keys':
+          reply = await call(served.base, 'POST', '/api/v1/api-keys', h, { name: unique('load') });
+          if (reply.status === 201) ack.apiKeys.push((reply.body as { apiKey: { id: string } }).apiKey.id);
+          break;
+        case 'PATCH /organizations/:id': {
+          const name = `Org ${client}.${iteration}`;
+          reply = await call(served.base, 'PATCH', `/api/v1/organizations/${org}`, h, { name });
+          if (reply.status === 200) {
+            ack.patches.set(org, (ack.patches.get(org) ?? 0) + 1);
+            if (!names.has(org)) names.set(org, new Set());
+            names.get(org)!.add(name);
+          }
+          break;
         }
-      } else {
-        reply = await call(served.base, 'POST', '/api/v1/users', h, {
-          email: `${unique('load')}@example.test`,
-          displayName: 'Load',
-        });
-        if (reply.status === 201) ack.users.push((reply.body as { userId: string }).userId);
+        case 'POST /conversations/:id/messages':
+          reply = await call(
+            served.base,
+            'POST',
+            `/api/v1/conversations/${conversations[client % ORGS]}/messages`,
+            h,
+            { role: 'user', content: `load ${client}.${iteration}`, tokenCount: 3 },
+          );
+          if (reply.status === 201) ack.messages.push((reply.body as { message: { id: string } }).message.id);
+          break;
+        default:
+          reply = await call(served.base, 'POST', '/api/v1/users', h, {
+            email: `${unique('load')}@example.test`,
+            displayName: 'Load',
+          });
+          if (reply.status === 201) ack.users.push((reply.body as { userId: string }).userId);
       }
       requests++;
-      const route =
-        dice < 40
-          ? 'me'
-          : dice < 58
-            ? 'users'
-            : dice < 70
-              ? 'org'
-              : dice < 82
-                ? 'key'
-                : dice < 94
-                  ? 'patch'
-                  : 'user+';
       const lat = latency.get(route) ?? [];
       lat.push(performance.now() - t);
       latency.set(route, lat);
@@ -135,6 +182,10 @@ describe('load: 200 clients, 20 s, pool 15', () => {
         [ack.users],
       );
       writesLost += ack.users.length - users.rows[0].n;
+      const messages = await raw.query('select count(*)::int as n from messages where id = any($1::uuid[])', [
+        ack.messages,
+      ]);
+      writesLost += ack.messages.length - messages.rows[0].n;
       for (const [org, acked] of ack.patches) {
         const audits = await raw.query(
           `select count(*)::int as n from audit_logs where organization_id = $1 and action = 'organization.updated'`,
@@ -162,7 +213,10 @@ describe('load: 200 clients, 20 s, pool 15', () => {
     );
 
     const acknowledged =
-      ack.apiKeys.length + ack.users.length + [...ack.patches.values()].reduce((a, b) => a + b, 0);
+      ack.apiKeys.length +
+      ack.users.length +
+      ack.messages.length +
+      [...ack.patches.values()].reduce((a, b) => a + b, 0);
     const figures: LoadFigures = {
       clients: CLIENTS,
       seconds: SECONDS,
@@ -177,17 +231,12 @@ describe('load: 200 clients, 20 s, pool 15', () => {
     };
     recordFigures(inject('reliabilityDir'), 'load', { load: figures });
     console.info('load', figures, Object.fromEntries(statuses));
-    for (const [route, l] of latency) {
+    const perRoute = [...latency].map(([route, l]) => {
       l.sort((a, b) => a - b);
-      console.info(
-        route,
-        l.length,
-        'p50',
-        l[l.length >> 1]!.toFixed(1),
-        'p99',
-        l[Math.floor(l.length * 0.99)]!.toFixed(1),
-      );
-    }
+      const at = (q: number) => Math.round(l[Math.min(l.length - 1, Math.floor(l.length * q))]!);
+      return { route, requests: l.length, p50Ms: at(0.5), p99Ms: at(0.99) };
+    });
+    console.table(perRoute);
 
     expect(fiveXX.slice(0, 5)).toEqual([]);
     expect([...statuses.keys()].every((s) => s >= 200 && s < 300)).toBe(true);
