@@ -167,6 +167,8 @@ export async function run(): Promise<void> {
   const url = databaseUrl(database);
   let orm: MikroORM | undefined;
   const pool = new pg.Pool({ connectionString: url, max: 15 });
+  // An idle connection closed by the server (e.g. the final `drop database ... with (force)`) must not crash the bench.
+  pool.on('error', (error) => log(`raw pool: ${error.message}`));
   try {
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url });
     orm = await connectOrm(config, { logger: () => undefined });
