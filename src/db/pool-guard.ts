@@ -10,8 +10,6 @@
  */
 import type { Pool, PoolClient } from 'pg';
 
-const guarded = new WeakSet<PoolClient>();
-
 function guard(client: PoolClient): PoolClient {
   const release = client.release.bind(client);
   let released = false;
@@ -24,12 +22,23 @@ function guard(client: PoolClient): PoolClient {
   }
   client.release = done;
   client.once('end', onEnd);
-  guarded.add(client);
   return client;
 }
 
-/** Wraps `pool.connect()` (the promise form Kysely uses) so every checked-out client is guarded. */
+type ConnectCallback = (err: Error | undefined, client?: PoolClient, done?: (err?: Error) => void) => void;
+
+/**
+ * Wraps `pool.connect()` so every checked-out client is guarded: the promise form (what Kysely uses) and
+ * the callback form (what `pool.query()` uses internally).
+ */
 export function guardPool(pool: Pool): void {
-  const connect = pool.connect.bind(pool) as () => Promise<PoolClient>;
-  pool.connect = (async () => guard(await connect())) as Pool['connect'];
+  const connect = pool.connect.bind(pool) as unknown as (cb?: ConnectCallback) => Promise<PoolClient> | void;
+  pool.connect = ((cb?: ConnectCallback) => {
+    if (!cb) return (connect() as Promise<PoolClient>).then(guard);
+    return connect((err, client, done) => {
+      if (err || !client) return cb(err, client, done);
+      const guardedClient = guard(client);
+      cb(undefined, guardedClient, guardedClient.release);
+    });
+  }) as Pool['connect'];
 }
