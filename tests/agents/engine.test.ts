@@ -10,6 +10,11 @@ import { ServiceUnavailableError } from '../../src/common/errors.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { connectOrm } from '../../src/db/orm.js';
 import { Memory } from '../../src/modules/agents/memory.entity.js';
+import {
+  currentVectorIndexSql,
+  kindOfIndexDef,
+  useVectorIndex,
+} from '../../src/modules/agents/vector-index.js';
 import { createTestDatabase } from '../support/db.js';
 import { makeOrganization } from '../support/factories.js';
 import { axis, makeMemory } from '../support/agents.factories.js';
@@ -100,6 +105,30 @@ describe('FR-10: migrations', () => {
       expect(await db.orm.migrator.checkSchema()).toBe(false);
       const [row] = await em().execute(`select count(*)::int as n from memories`);
       expect(row).toEqual({ n: 0 });
+    } finally {
+      await db.dispose();
+    }
+  });
+});
+
+describe('the ANN index option', () => {
+  it('switches between HNSW and IVFFlat under the same name; search and migration:check keep working', async () => {
+    const db = await createTestDatabase();
+    try {
+      const em = () => db.orm.em.fork() as unknown as SqlEntityManager;
+      const current = async () =>
+        kindOfIndexDef((await em().execute<{ indexdef: string }[]>(currentVectorIndexSql()))[0]?.indexdef);
+      expect(await current()).toBe('hnsw');
+      const organization = await makeOrganization(em());
+      for (let i = 0; i < 30; i++)
+        await makeMemory(em(), organization, { content: `m${i}`, embedding: axis(i) });
+      await useVectorIndex((sql) => em().execute(sql), 'ivfflat');
+      expect(await current()).toBe('ivfflat');
+      expect(await db.orm.migrator.checkSchema()).toBe(false);
+      const hits = await em().getRepository(Memory).searchByEmbedding(organization, axis(7), { k: 3 });
+      expect(hits[0]!.memory.content).toBe('m7');
+      await useVectorIndex((sql) => em().execute(sql), 'hnsw');
+      expect(await current()).toBe('hnsw');
     } finally {
       await db.dispose();
     }

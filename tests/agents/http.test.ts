@@ -429,3 +429,14 @@ describe('memories', () => {
     expect(res.json()[0].memory.content).toBe('the database upgrade needs a backup');
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the agents routes with the FR-9 schemas', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const paths = Object.keys(res.json().paths);
+    for (const path of ['/api/v1/agents', '/api/v1/conversations/{id}/messages', '/api/v1/memories/search']) {
+      expect(paths).toContain(path);
+    }
+  });
+});

@@ -96,8 +96,13 @@ export class MemoryRepository extends BaseRepository<Memory> {
       params.push(q, options.minScore);
     }
     params.push(q, k);
-    // Iterative index scans keep filtered searches from coming back short on an ANN index; relaxed
-    // order is re-sorted by the outer query.
+    // Planning (measured in docs/agents.md): the 6 KB vectors are TOASTed (which keeps recording an
+    // access a cheap HOT update), so the planner underestimates every plan that computes the distance
+    // row by row (a seq scan, or a btree scan + sort: ~110-180 ms at 20k rows) and skips the ANN index
+    // (~1 ms). So seq scans are off and, unless an agent/user filter makes the btree path exact and
+    // cheap, so are sorts. Iterative index scans keep a filtered ANN search from coming back short;
+    // their relaxed order is re-sorted by the outer query.
+    const selective = Boolean(options.agentId || options.userId);
     const sql =
       `select id, similarity from (select m.id, 1 - (m.embedding <=> ?::vector) as similarity from memories m ` +
       `where ${where.join(' and ')} order by m.embedding <=> ?::vector limit ?) hits order by similarity desc, id`;
@@ -105,10 +110,13 @@ export class MemoryRepository extends BaseRepository<Memory> {
     const em = this.getEntityManager() as SqlEntityManager;
     const hits = await em.transactional(async (tx: SqlEntityManager) => {
       await tx.execute(
-        `select set_config('hnsw.iterative_scan', 'relaxed_order', true), ` +
+        `select set_config('enable_seqscan', 'off', true), set_config('enable_sort', ?, true), ` +
+          // the "disabled" plans' huge costs would otherwise trigger JIT compilation (~120 ms)
+          `set_config('jit', 'off', true), ` +
+          `set_config('hnsw.iterative_scan', 'relaxed_order', true), ` +
           `set_config('ivfflat.iterative_scan', 'relaxed_order', true), ` +
           `set_config('ivfflat.probes', ?, true)`,
-        [String(IVFFLAT_PROBES)],
+        [selective ? 'on' : 'off', String(IVFFLAT_PROBES)],
       );
       const rows = await tx.execute<{ id: string; similarity: number | string }[]>(sql, params);
       if (rows.length)

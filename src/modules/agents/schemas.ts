@@ -33,6 +33,8 @@ import type { Memory } from './memory.entity.js';
 import type { ScoredMemory } from './memory.repository.js';
 import type { Message } from './message.entity.js';
 
+/** FR-9's `UserCreate`, `TeamCreate` and `TeamMembership` are identity's (one user/organization model). */
+export { TeamCreate, TeamMembership, UserCreate } from '../identity/schemas.js';
 export {
   AgentBoundaries,
   AgentDNA,
