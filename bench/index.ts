@@ -3,6 +3,7 @@
  * Each module exports `async function run(): Promise<void>` and prints its own table.
  */
 const MODULES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+  'orm-vs-raw': () => import('./orm-vs-raw.js'),
   'vector-index': () => import('./vector-index.js'),
 };
 

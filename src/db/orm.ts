@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describeDatabase, type AppConfig, type DatabaseTarget } from '../config.js';
 import { ServiceUnavailableError } from '../common/errors.js';
 import { entities } from './entities.js';
+import { guardPool } from './pool-guard.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -72,6 +73,7 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
       },
       driverOptions: {
         connectionTimeoutMillis: 5_000,
+        onPoolCreated: guardPool, // connections the server closed mid-transaction go back to the pool
         ...(target.options.sslmode && target.options.sslmode !== 'disable' ? { ssl: true } : {}),
         ...overrides.driverOptions,
       },

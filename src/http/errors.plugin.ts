@@ -16,7 +16,7 @@ import {
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import Type, { type Static } from 'typebox';
-import { DomainError } from '../common/errors.js';
+import { DomainError, InvalidInputError } from '../common/errors.js';
 
 export const ErrorResponse = Type.Object(
   {
@@ -69,6 +69,17 @@ function isUnavailable(error: unknown): boolean {
     return true;
   }
   return e?.cause !== undefined && e.cause !== error ? isUnavailable(e.cause) : false;
+}
+
+/**
+ * SQLSTATE class 22 (data exception): the database refused a value the request carried, e.g. a NUL
+ * character in text or jsonb (22P05, 22021) or a number out of range (22003). Found by the fuzzing in
+ * tests/reliability/fuzz.test.ts, which used to get a 500 for them: they are the client's input, so 400.
+ */
+function isDataException(error: unknown): boolean {
+  if (!(error instanceof DriverException)) return false;
+  const e = error as DriverException & { sqlState?: string };
+  return /^22/.test(e.sqlState ?? e.code ?? '');
 }
 
 function constraintOf(error: unknown): string | undefined {
@@ -128,6 +139,15 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
       },
     };
   }
+  if (isDataException(error)) {
+    return {
+      status: 400,
+      body: {
+        error: 'invalid_input',
+        message: 'a value cannot be stored (e.g. a NUL character or a number out of range)',
+      },
+    };
+  }
   if (isUnavailable(error)) {
     return {
       status: 503,
@@ -180,8 +200,32 @@ function send(reply: FastifyReply, status: number, body: ErrorBody) {
   return reply.status(status).send(body);
 }
 
+/**
+ * The path of the first string (value or key) holding a NUL character, which PostgreSQL cannot store in
+ * text or jsonb (it fails with 08P01 or 22P05, formerly a 500: found by tests/reliability/fuzz.test.ts).
+ */
+export function nulCharacterAt(value: unknown, path = 'body', depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (!value || typeof value !== 'object' || depth > 64) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = `${path}.${key}`;
+    if (key.includes('\u0000')) return path;
+    const found = nulCharacterAt(item, at, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 const errorsPlugin: FastifyPluginAsync = async (app) => {
   app.addSchema(ErrorResponse);
+  app.addHook('preValidation', async (request) => {
+    const field = nulCharacterAt(request.body);
+    if (field) {
+      throw new InvalidInputError(`${field} contains a NUL character`, {
+        fields: [{ field, message: 'must not contain a NUL character' }],
+      });
+    }
+  });
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorResponse(error);
     if (status >= 500) {
