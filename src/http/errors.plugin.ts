@@ -90,7 +90,10 @@ function constraintOf(error: unknown): string | undefined {
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof DomainError) {
     const body: ErrorBody = { error: error.code, message: error.message };
-    if (error.details) body.details = error.details;
+    // Failing fields always travel in the top-level `fields`, whichever layer found them.
+    const { fields, ...details } = (error.details ?? {}) as { fields?: ErrorBody['fields'] };
+    if (Array.isArray(fields)) body.fields = fields;
+    if (Object.keys(details).length > 0) body.details = details;
     if (error.statusCode === 503) body.retryable = true;
     return { status: error.statusCode, body };
   }
@@ -201,28 +204,34 @@ function send(reply: FastifyReply, status: number, body: ErrorBody) {
 }
 
 /**
- * The path of the first string (value or key) holding a NUL character, which PostgreSQL cannot store in
+ * The paths of the strings (values or keys) holding a NUL character, which PostgreSQL cannot store in
  * text or jsonb (it fails with 08P01 or 22P05, formerly a 500: found by tests/reliability/fuzz.test.ts).
+ * Walks with an explicit stack, so a deeply nested body cannot overflow it.
  */
-export function nulCharacterAt(value: unknown, path = 'body', depth = 0): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (!value || typeof value !== 'object' || depth > 64) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const at = `${path}.${key}`;
-    if (key.includes('\u0000')) return path;
-    const found = nulCharacterAt(item, at, depth + 1);
-    if (found) return found;
+export function nulCharacterPaths(root: unknown, limit = 20): string[] {
+  const found: string[] = [];
+  const stack: [unknown, string][] = [[root, 'body']];
+  while (stack.length > 0 && found.length < limit) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) found.push(path);
+    } else if (value && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        if (key.includes('\u0000')) found.push(path);
+        else stack.push([item, `${path}.${key}`]);
+      }
+    }
   }
-  return undefined;
+  return found.sort();
 }
 
 const errorsPlugin: FastifyPluginAsync = async (app) => {
   app.addSchema(ErrorResponse);
   app.addHook('preValidation', async (request) => {
-    const field = nulCharacterAt(request.body);
-    if (field) {
-      throw new InvalidInputError(`${field} contains a NUL character`, {
-        fields: [{ field, message: 'must not contain a NUL character' }],
+    const paths = nulCharacterPaths(request.body);
+    if (paths.length > 0) {
+      throw new InvalidInputError(`${paths.join(', ')} must not contain a NUL character`, {
+        fields: paths.map((field) => ({ field, message: 'must not contain a NUL character' })),
       });
     }
   });

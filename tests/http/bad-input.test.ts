@@ -29,7 +29,7 @@ describe('values the database cannot store', () => {
       payload,
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ error: 'invalid_input', details: { fields: [{ field }] } });
+    expect(res.json()).toMatchObject({ error: 'invalid_input', fields: [{ field }] });
     expect(await t.em().count(Organization, { slug: payload.slug })).toBe(0);
   });
 });

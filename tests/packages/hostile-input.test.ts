@@ -126,7 +126,9 @@ describe('NUL characters', () => {
       JSON.stringify({ checkType: 'TRIVY', status: 'pass', results: { note: 'a\u0000b' } }),
     );
     expect(res.statusCode).toBe(400);
-    expect(res.json().details).toEqual({ field: 'results' });
+    expect(res.json().fields).toEqual([
+      { field: 'body.results.note', message: 'must not contain a NUL character' },
+    ]);
   });
 
   it('in a decision reason are a 400 naming the field', async () => {

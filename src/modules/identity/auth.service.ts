@@ -106,7 +106,11 @@ export class AuthService {
         organizationId = all[0]!.organization.id;
       }
     }
-    const membership = await memberships.findFor(principal.userId!, organizationId);
+    // Filters off: authenticate() already refused deleted or inactive owners; the filter's join would only cost.
+    const membership = await memberships.findOne(
+      { user: principal.userId!, organization: organizationId },
+      { filters: false },
+    );
     if (!membership) throw new NotFoundError('Organization', organizationId);
     return { ...principal, organizationId, role: membership.role };
   }
