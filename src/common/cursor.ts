@@ -4,6 +4,7 @@
  * an application timestamp (millisecond precision), so the ISO string round-trips exactly.
  */
 import { InvalidInputError } from './errors.js';
+import { isStorableDate, isUuid } from './values.js';
 
 export interface CursorPosition {
   createdAt: Date;
@@ -16,17 +17,6 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Whether PostgreSQL (and PGlite) can take this Date as a timestamptz parameter: a valid Date in UTC years
- * 1..9999. JavaScript Dates reach ±275760; the server refuses year 0 and years before 4713 BC (22008/22009).
- */
-export function isStorableDate(date: Date): boolean {
-  const year = date.getUTCFullYear();
-  return !Number.isNaN(date.getTime()) && year >= 1 && year <= 9999;
-}
-
 export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString('base64url');
 }
@@ -35,7 +25,7 @@ export function decodeCursor(raw: string): CursorPosition {
   try {
     const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
     const createdAt = new Date(String(at));
-    if (typeof at === 'string' && typeof id === 'string' && UUID.test(id) && isStorableDate(createdAt)) {
+    if (typeof at === 'string' && typeof id === 'string' && isUuid(id) && isStorableDate(createdAt)) {
       return { createdAt, id };
     }
   } catch {

@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { InvalidInputError, UnauthenticatedError } from '../common/errors.js';
+import { isUuid } from '../common/values.js';
 import type { Caller, Principal } from '../modules/identity/access.js';
 import { AuthService } from '../modules/identity/auth.service.js';
 
@@ -22,7 +23,6 @@ declare module 'fastify' {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const callers = new WeakMap<FastifyRequest, Promise<Caller>>();
 
 function presentedKey(request: FastifyRequest): string | undefined {
@@ -44,7 +44,7 @@ const authPlugin: FastifyPluginAsync = async (app) => {
       const header = this.headers['x-organization-id'];
       const requested = typeof header === 'string' && header ? header : undefined;
       pending =
-        requested && !UUID.test(requested)
+        requested && !isUuid(requested)
           ? Promise.reject(
               new InvalidInputError('X-Organization-Id must be a UUID', { field: 'X-Organization-Id' }),
             )

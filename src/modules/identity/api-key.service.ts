@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
+import { isStorableDate } from '../../common/values.js';
 import { actorOf, requireRole, requireUser, type Caller } from './access.js';
 import { ApiKey } from './api-key.entity.js';
 import { AuditLog } from './audit-log.entity.js';
@@ -74,7 +75,7 @@ export class ApiKeyService {
     const beyond = scopes.filter((s) => !caller.scopes.includes(s));
     if (beyond.length)
       throw new ForbiddenError(`cannot grant scopes your own key lacks: ${beyond.join(', ')}`);
-    if (input.expiresAt && Number.isNaN(input.expiresAt.getTime())) {
+    if (input.expiresAt && !isStorableDate(input.expiresAt)) {
       throw new InvalidInputError('expiresAt is not a valid date', { field: 'expiresAt' });
     }
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {

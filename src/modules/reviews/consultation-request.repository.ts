@@ -1,6 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { BaseRepository } from '../../common/base.repository.js';
 import { InvalidInputError } from '../../common/errors.js';
+import { isStorableDate, isUuid } from '../../common/values.js';
 import type { ConsultationRequest } from './consultation-request.entity.js';
 import { REQUEST_PRIORITIES, type RequestPriority, type RequestStatus } from './enums.js';
 
@@ -25,8 +26,6 @@ interface CursorKey {
 export const encodeCursor = (r: CursorKey): string =>
   Buffer.from(JSON.stringify([r.priority, r.createdAt.toISOString(), r.id])).toString('base64url');
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Only what `encodeCursor` writes: a known priority, a canonical ISO timestamp in years 1..9999 (the range
  * PostgreSQL and `toISOString` agree on) and a UUID. Anything else is a 400, never a database error.
@@ -37,14 +36,12 @@ function decodeCursor(cursor: string): CursorKey {
       Buffer.from(cursor, 'base64url').toString('utf8'),
     ) as unknown[];
     const date = new Date(String(createdAt));
-    const year = date.getUTCFullYear();
     if (
       REQUEST_PRIORITIES.includes(priority as RequestPriority) &&
-      year >= 1 &&
-      year <= 9999 &&
+      isStorableDate(date) &&
       date.toISOString() === createdAt &&
       typeof id === 'string' &&
-      UUID.test(id)
+      isUuid(id)
     ) {
       return { priority: priority as RequestPriority, createdAt: date, id };
     }

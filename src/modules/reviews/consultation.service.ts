@@ -7,6 +7,7 @@ import {
   RuleViolationError,
 } from '../../common/errors.js';
 import { newId } from '../../common/base.entity.js';
+import { isStorableDate } from '../../common/values.js';
 import { actorOf, requireAgent, requireRole, requireUser, type Caller } from '../identity/access.js';
 import type { Actor } from '../identity/audit-log.repository.js';
 import { AuditLog } from '../identity/audit-log.entity.js';
@@ -89,7 +90,7 @@ export function recordWebhookEvent(
  */
 function parseInstant(value: string, field: string): Date {
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) {
+  if (!isStorableDate(date)) {
     throw new InvalidInputError(`${field} is not a valid date-time`, { field });
   }
   return date;

@@ -1,6 +1,6 @@
 /** HTTP routes of the validations context: agents report validated actions; members read them. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { isStorableDate } from '../../common/cursor.js';
+import { isStorableDate } from '../../common/values.js';
 import { InvalidInputError } from '../../common/errors.js';
 import { IdParams } from '../../common/schemas.js';
 import { errorResponses } from '../../http/errors.plugin.js';
