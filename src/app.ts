@@ -69,7 +69,7 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
   await app.register(
     async (api) => {
       await api.register(authPlugin);
-      await api.register(identityRoutes);
+      await api.register(identityRoutes, { config });
       await api.register(agentsRoutes);
       await api.register(validationRoutes);
       await api.register(packageRoutes);

@@ -8,6 +8,7 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { createHash } from 'node:crypto';
+import type { SignInLimits } from './modules/identity/sign-in-throttle.js';
 
 const Bool = (description: string, def: boolean) =>
   Type.Boolean({ default: def, description: `${description}; one of true, false, 1, 0` });
@@ -83,6 +84,25 @@ export const EnvSchema = Type.Object({
     maximum: 100 * 1024 * 1024,
     default: 5 * 1024 * 1024,
     description: 'an integer number of bytes from 1024 to 104857600',
+  }),
+  // --- sign-in throttle (POST /api/v1/auth/login and the inbox's sign-in form) ---
+  SIGN_IN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 5,
+    description: 'an integer from 1 to 1000: failed sign-ins for one email within the window before 429',
+  }),
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    default: 20,
+    description: 'an integer from 1 to 100000: failed sign-ins from one address within the window before 429',
+  }),
+  SIGN_IN_WINDOW_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: 900,
+    description: 'an integer number of seconds from 1 to 86400: the window failed sign-ins are counted in',
   }),
   // --- reviews: consultation requests, webhooks, secrets at rest ---
   OVERSIGHT_ENCRYPTION_KEY: Type.Optional(
@@ -191,6 +211,7 @@ export interface AppConfig {
   http: { host: string; port: number; bodyLimit: number };
   logLevel: string;
   seedDemo: boolean;
+  signIn: SignInLimits;
   reviews: { defaultTtlSeconds: number };
   webhooks: WebhookSettings;
   encryption: EncryptionKeys;
@@ -370,6 +391,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT_BYTES },
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
+    signIn: {
+      maxFailuresPerAccount: e.SIGN_IN_MAX_FAILURES_PER_ACCOUNT,
+      maxFailuresPerAddress: e.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: e.SIGN_IN_WINDOW_SECONDS,
+    },
     reviews: { defaultTtlSeconds: e.CONSULTATION_DEFAULT_TTL_SECONDS },
     webhooks: {
       workerEnabled: e.WEBHOOK_WORKER_ENABLED ?? e.NODE_ENV !== 'test',

@@ -59,3 +59,12 @@ export class ServiceUnavailableError extends DomainError {
   readonly statusCode = 503;
   readonly code = 'service_unavailable';
 }
+
+/** Too many attempts (e.g. failed sign-ins); `details.retryAfterSeconds` says when to try again. */
+export class TooManyRequestsError extends DomainError {
+  readonly statusCode = 429;
+  readonly code = 'too_many_requests';
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, { retryAfterSeconds });
+  }
+}

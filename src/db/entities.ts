@@ -9,7 +9,9 @@ import { ApiKeySchema } from '../modules/identity/api-key.entity.js';
 import { AuditLogSchema } from '../modules/identity/audit-log.entity.js';
 import { MembershipSchema } from '../modules/identity/membership.entity.js';
 import { OrganizationSchema } from '../modules/identity/organization.entity.js';
+import { SignInAttemptSchema } from '../modules/identity/sign-in-attempt.entity.js';
 import { UserSchema } from '../modules/identity/user.entity.js';
+import { WebSessionSchema } from '../modules/identity/web-session.entity.js';
 import { CheckResultSchema } from '../modules/packages/check-result.entity.js';
 import { LicenseAllowlistSchema } from '../modules/packages/license-allowlist.entity.js';
 import { PackageRequestSchema } from '../modules/packages/package-request.entity.js';
@@ -29,6 +31,8 @@ export const entities = [
   MembershipSchema,
   ApiKeySchema,
   AuditLogSchema,
+  WebSessionSchema,
+  SignInAttemptSchema,
   // agents
   AgentSchema,
   ConversationSchema,

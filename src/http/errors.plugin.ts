@@ -200,6 +200,8 @@ export function loggableError(error: unknown): Record<string, unknown> {
 
 function send(reply: FastifyReply, status: number, body: ErrorBody) {
   if (status === 503) void reply.header('retry-after', '1');
+  const retryAfter = body.details?.retryAfterSeconds;
+  if (status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
   return reply.status(status).send(body);
 }
 

@@ -52,3 +52,18 @@ export function requireUser(p: Principal): asserts p is Principal & { userId: st
 export function requireAgent(p: Principal): asserts p is Principal & { agentId: string } {
   if (p.kind !== 'agent' || !p.agentId) throw new ForbiddenError("this action needs an agent's API key");
 }
+
+/**
+ * Whether a guard (one of the `require*` above, or a service's own combination of them) lets the caller
+ * through, without throwing. Services expose their permissions with it (`mayRespond`, `mayDecide`...),
+ * so a page shows or hides a form by the very check the action itself makes.
+ */
+export function permits(guard: () => void): boolean {
+  try {
+    guard();
+    return true;
+  } catch (error) {
+    if (error instanceof ForbiddenError) return false;
+    throw error;
+  }
+}

@@ -8,6 +8,14 @@ import { Membership } from './membership.entity.js';
 import type { Organization } from './organization.entity.js';
 import { User } from './user.entity.js';
 import { ApiKeyService, type MintedKey } from './api-key.service.js';
+import { SignInThrottle, type SignInLimits } from './sign-in-throttle.js';
+
+/** Where a sign-in comes from and the throttle's limits. */
+export interface SignInGuard {
+  /** The client's address (the request's IP). */
+  address: string;
+  limits: SignInLimits;
+}
 
 /** Personal keys minted by `POST /api/v1/auth/login` live this long. */
 export const LOGIN_KEY_TTL_MS = 12 * 60 * 60 * 1000;
@@ -18,13 +26,33 @@ export class AuthService {
   constructor(private readonly em: EntityManager) {}
 
   /**
+   * Checks email + password behind the sign-in throttle (per account and per address). A wrong password,
+   * an unknown email and an inactive account answer the same 401; past the throttle's limits, the same 429.
+   */
+  async checkPassword(email: string, password: string, guard: SignInGuard): Promise<User> {
+    const throttle = new SignInThrottle(this.em, guard.limits);
+    await throttle.assertAllowed(email, guard.address);
+    const user = await this.em.getRepository(User).findByEmailWithPassword(email);
+    const ok = await verifyPassword(password, user?.passwordHash ?? null);
+    if (!user || !ok || !user.isActive) {
+      await throttle.recordFailure(email, guard.address);
+      throw new UnauthenticatedError('wrong email or password');
+    }
+    await throttle.recordSuccess(email);
+    return user;
+  }
+
+  /**
    * Exchanges email + password for a personal API key that expires after 12 hours, bound to the chosen
    * organization (by slug), or to the user's only organization when there is exactly one.
    */
-  async login(email: string, password: string, organizationSlug?: string): Promise<MintedKey> {
-    const user = await this.em.getRepository(User).findByEmailWithPassword(email);
-    const ok = await verifyPassword(password, user?.passwordHash ?? null);
-    if (!user || !ok || !user.isActive) throw new UnauthenticatedError('wrong email or password');
+  async login(
+    email: string,
+    password: string,
+    organizationSlug: string | undefined,
+    guard: SignInGuard,
+  ): Promise<MintedKey> {
+    const user = await this.checkPassword(email, password, guard);
 
     const memberships = await this.em.getRepository(Membership).listForUser(user.id);
     let organization: Organization | null = null;
@@ -36,13 +64,15 @@ export class AuthService {
       organization = memberships[0]!.organization.getEntity();
     }
     const actor = { userId: user.id, agentId: null, apiKeyId: null };
-    return new ApiKeyService(this.em).mintFor(actor, {
+    const minted = new ApiKeyService(this.em).mintFor(actor, {
       name: 'login',
       user,
       organization,
       scopes: [...API_KEY_SCOPES],
       expiresAt: new Date(Date.now() + LOGIN_KEY_TTL_MS),
     });
+    await this.em.flush();
+    return minted;
   }
 
   /** Verifies a presented key: shape, prefix, constant-time hash, revocation, expiry, owner active. */

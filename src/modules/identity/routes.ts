@@ -4,6 +4,7 @@ import Type from 'typebox';
 import type { EntityManager } from '@mikro-orm/core';
 import type { FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../common/errors.js';
+import type { AppConfig } from '../../config.js';
 import { errorResponses } from '../../http/errors.plugin.js';
 import { IdParams } from '../../common/schemas.js';
 import { requireUser } from './access.js';
@@ -49,7 +50,7 @@ async function hasWebhookSecret(em: EntityManager, id: string): Promise<boolean>
   return rows[0]?.set === true;
 }
 
-export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = async (app, { config }) => {
   app.post(
     '/auth/login',
     {
@@ -57,14 +58,20 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['identity'],
         summary: 'Exchange email and password for a personal API key (12 hours)',
+        description:
+          'Throttled per email and per client address (SIGN_IN_MAX_FAILURES_PER_ACCOUNT / _PER_ADDRESS within ' +
+          'SIGN_IN_WINDOW_SECONDS): past the limit every attempt answers 429 with Retry-After. A wrong password ' +
+          'and an unknown email answer the same.',
         body: LoginRequest,
-        response: { 200: LoginResponse, ...errorResponses(400, 401, 404, 503) },
+        response: { 200: LoginResponse, ...errorResponses(400, 401, 404, 429, 503) },
       },
     },
     async (request) => {
       const { email, password, organization } = request.body;
-      const minted = await new AuthService(request.em).login(email, password, organization);
-      await request.em.flush();
+      const minted = await new AuthService(request.em).login(email, password, organization, {
+        address: request.ip,
+        limits: config.signIn,
+      });
       return {
         key: minted.key,
         expiresAt: minted.apiKey.expiresAt!.toISOString(),

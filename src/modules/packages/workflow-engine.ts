@@ -12,6 +12,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { ConflictError } from '../../common/errors.js';
 import { AuditLog } from '../identity/audit-log.entity.js';
+import { User } from '../identity/user.entity.js';
 import type { Actor } from '../identity/audit-log.repository.js';
 import {
   REQUIRED_CHECKS,
@@ -149,13 +150,14 @@ export class WorkflowEngine {
     return result;
   }
 
-  /** A person approves or rejects a workflow that needs review. */
+  /** A person approves or rejects a workflow that needs review; the workflow records who, when and why. */
   decide(
     workflow: Workflow,
     request: PackageRequest,
     submission: PackageSubmission,
     to: 'approved' | 'rejected',
     reason: string,
+    reviewerId: string,
   ): void {
     if (workflow.status !== 'needs_review') {
       throw new ConflictError(
@@ -164,6 +166,9 @@ export class WorkflowEngine {
       );
     }
     this.move(workflow, request, submission, to, new Map(), reason);
+    workflow.reviewedBy = this.em.getReference(User, reviewerId, { wrapped: true });
+    workflow.reviewedAt = new Date();
+    workflow.reviewReason = reason;
   }
 
   /** Sets the submission's aggregate status, audited when it changes. */

@@ -1,6 +1,6 @@
 import { LockMode, type EntityManager } from '@mikro-orm/core';
 import { InvalidInputError, NotFoundError } from '../../common/errors.js';
-import { actorOf, requireRole, requireUser, type Caller } from '../identity/access.js';
+import { actorOf, permits, requireRole, requireUser, type Caller } from '../identity/access.js';
 import { CheckResult } from './check-result.entity.js';
 import type { CheckStatus } from './enums.js';
 import { PackageRequest } from './package-request.entity.js';
@@ -60,8 +60,7 @@ export class WorkflowService {
     id: string,
     input: { decision: 'approve' | 'reject'; reason: string },
   ): Promise<WorkflowView> {
-    requireUser(caller);
-    requireRole(caller, 'admin');
+    WorkflowService.guardDecide(caller);
     await this.locked(caller, id, async (_em, engine, workflow, request, submission) => {
       engine.decide(
         workflow,
@@ -69,9 +68,21 @@ export class WorkflowService {
         submission,
         input.decision === 'approve' ? 'approved' : 'rejected',
         input.reason,
+        caller.userId,
       );
     });
     return this.get(caller, id);
+  }
+
+  /** Who decides a workflow that needs review: a person, admin or owner (the check `decide` makes). */
+  private static guardDecide(caller: Caller): asserts caller is Caller & { userId: string } {
+    requireUser(caller);
+    requireRole(caller, 'admin');
+  }
+
+  /** Whether the caller may decide workflows, without trying. */
+  mayDecide(caller: Caller): boolean {
+    return permits(() => WorkflowService.guardDecide(caller));
   }
 
   /**

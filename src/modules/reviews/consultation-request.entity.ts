@@ -7,6 +7,13 @@ import { User } from '../identity/user.entity.js';
 import { ConsultationRequestRepository } from './consultation-request.repository.js';
 import { ANSWER_KINDS, REQUEST_PRIORITIES, REQUEST_STATUSES } from './enums.js';
 
+/**
+ * The inbox's urgency scale (0 urgent .. 3 low) for a request: its priority. Also the expression of
+ * `consultation_requests_inbox_urgency_index`, so the queue's "most urgent first" pages walk that index.
+ */
+export const requestUrgencySql = (alias?: string) =>
+  `case ${alias ? `${alias}.` : ''}priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end`;
+
 /** The answer a person gave: one of the options (`choice`) or free text (`text`), with an optional comment. */
 export interface RequestResponse {
   choice?: string;
@@ -78,6 +85,27 @@ export const ConsultationRequestSchema = defineEntity({
       expression:
         'create index "consultation_requests_expiry_index" on "consultation_requests" ("expires_at") ' +
         `where status = 'pending' and deleted_at is null`,
+    },
+    // The inbox (src/modules/inbox/queue.repository.ts): waiting requests newest or most urgent first, and
+    // closed ones by the time they closed (updated_at: the answer, cancellation or expiry wrote it last).
+    {
+      name: 'consultation_requests_inbox_waiting_index',
+      expression:
+        'create index "consultation_requests_inbox_waiting_index" on "consultation_requests" ' +
+        `("organization_id", "created_at", "id") where status = 'pending' and deleted_at is null`,
+    },
+    {
+      name: 'consultation_requests_inbox_urgency_index',
+      expression:
+        'create index "consultation_requests_inbox_urgency_index" on "consultation_requests" ' +
+        `("organization_id", (${requestUrgencySql()}), "created_at", "id") ` +
+        `where status = 'pending' and deleted_at is null`,
+    },
+    {
+      name: 'consultation_requests_inbox_closed_index',
+      expression:
+        'create index "consultation_requests_inbox_closed_index" on "consultation_requests" ' +
+        `("organization_id", "updated_at", "id") where status <> 'pending' and deleted_at is null`,
     },
   ],
   checks: [

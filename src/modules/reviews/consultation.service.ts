@@ -8,7 +8,7 @@ import {
 } from '../../common/errors.js';
 import { newId } from '../../common/base.entity.js';
 import { isStorableDate } from '../../common/values.js';
-import { actorOf, requireAgent, requireRole, requireUser, type Caller } from '../identity/access.js';
+import { actorOf, permits, requireAgent, requireRole, requireUser, type Caller } from '../identity/access.js';
 import type { Actor } from '../identity/audit-log.repository.js';
 import { AuditLog } from '../identity/audit-log.entity.js';
 import { atLeast } from '../identity/enums.js';
@@ -268,8 +268,7 @@ export class ConsultationService {
    * row and the audit entry commit in the same transaction.
    */
   async respond(caller: Caller, id: string, answer: RequestResponse): Promise<ConsultationRequest> {
-    requireUser(caller);
-    requireRole(caller, 'member');
+    ConsultationService.guardRespond(caller);
     const current = await this.get(caller, id);
     this.checkAnswer(current, answer);
     if (current.status !== 'pending') throw await this.conflictFor(this.em, id, caller.organizationId);
@@ -302,6 +301,22 @@ export class ConsultationService {
       });
       return request;
     });
+  }
+
+  /** Who may answer: a person, member or above (the check `respond` makes). */
+  private static guardRespond(caller: Caller): void {
+    requireUser(caller);
+    requireRole(caller, 'member');
+  }
+
+  /** Whether the request still takes an answer: pending, not deleted, not past its expiry. */
+  acceptsAnswers(request: ConsultationRequest, now = new Date()): boolean {
+    return request.status === 'pending' && !request.deletedAt && request.expiresAt.getTime() > now.getTime();
+  }
+
+  /** Whether the caller may answer requests, without trying. */
+  mayRespond(caller: Caller): boolean {
+    return permits(() => ConsultationService.guardRespond(caller));
   }
 
   private checkAnswer(request: ConsultationRequest, answer: RequestResponse) {

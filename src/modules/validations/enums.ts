@@ -31,3 +31,7 @@ export type VetoLevel = (typeof VETO_LEVELS)[number];
 /** Severity of one finding, from informational to critical. */
 export const FINDING_SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
+
+/** A person's decision on a validation that needed review. */
+export const REVIEW_DECISIONS = ['approved', 'rejected'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];

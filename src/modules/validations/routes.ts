@@ -9,6 +9,7 @@ import {
   ValidationDto,
   ValidationListQuery,
   ValidationPage,
+  ValidationReviewBody,
   toOrganizationTierDto,
   toValidationDto,
   toValidationSummaryDto,
@@ -75,6 +76,29 @@ export const validationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         nextCursor: page.nextCursor,
       };
     },
+  );
+
+  app.post(
+    '/validations/:id/review',
+    {
+      schema: {
+        tags: ['validations'],
+        summary:
+          'Decide a validation that needs review (a person, member or above); exactly one decision wins',
+        description: '409 when the validation was already reviewed, or its decision was not needs_review.',
+        params: IdParams,
+        body: ValidationReviewBody,
+        response: { 200: ValidationDto, ...writes },
+      },
+    },
+    async (request) =>
+      toValidationDto(
+        await new ValidationService(request.em).review(
+          await request.caller(),
+          request.params.id,
+          request.body,
+        ),
+      ),
   );
 
   app.get(

@@ -3,7 +3,7 @@ import Type, { type Static } from 'typebox';
 import { DateTime, NonBlank, Nullable, PageQuery, Text, Uuid, iso } from '../../common/schemas.js';
 import { TIERS } from '../identity/enums.js';
 import type { Organization } from '../identity/organization.entity.js';
-import { FINDING_SEVERITIES, VALIDATION_DECISIONS, VETO_LEVELS } from './enums.js';
+import { FINDING_SEVERITIES, REVIEW_DECISIONS, VALIDATION_DECISIONS, VETO_LEVELS } from './enums.js';
 import type { Finding } from './finding.entity.js';
 import type { Validation } from './validation.entity.js';
 
@@ -32,6 +32,17 @@ export const ValidationCreate = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const ValidationReviewBody = Type.Object(
+  {
+    decision: Type.Enum(['approve', 'reject'], { description: 'let the action proceed, or stop it' }),
+    comment: Type.Optional(
+      Text({ maxLength: 2000, description: 'why (shown to whoever reads the validation)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ValidationReviewBody = Static<typeof ValidationReviewBody>;
 
 export const ValidationListQuery = Type.Object(
   {
@@ -63,6 +74,16 @@ export const FindingDto = Type.Object({
 
 const AgentRef = Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() });
 
+export const ReviewDto = Type.Object(
+  {
+    decision: Type.Enum([...REVIEW_DECISIONS]),
+    comment: Nullable(Type.String()),
+    reviewedById: Nullable(Uuid),
+    reviewedAt: DateTime,
+  },
+  { description: "a person's decision on a needs_review validation; null while it waits" },
+);
+
 export const ValidationSummaryDto = Type.Object({
   id: Uuid,
   organizationId: Uuid,
@@ -72,6 +93,7 @@ export const ValidationSummaryDto = Type.Object({
   actionDescription: Type.String(),
   decision: Decision,
   vetoLevel: VetoLevel,
+  review: Nullable(ReviewDto),
   createdAt: DateTime,
 });
 
@@ -109,6 +131,15 @@ export const toValidationSummaryDto = (v: Validation): Static<typeof ValidationS
     actionDescription: v.actionDescription,
     decision: v.decision,
     vetoLevel: v.vetoLevel,
+    review:
+      v.reviewDecision && v.reviewedAt
+        ? {
+            decision: v.reviewDecision,
+            comment: v.reviewComment ?? null,
+            reviewedById: v.reviewedBy?.id ?? null,
+            reviewedAt: iso(v.reviewedAt)!,
+          }
+        : null,
     createdAt: iso(v.createdAt)!,
   };
 };

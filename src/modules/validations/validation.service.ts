@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { RuleViolationError } from '../../common/errors.js';
+import { ConflictError, RuleViolationError } from '../../common/errors.js';
 import type { Page } from '../../common/cursor.js';
 import { Agent } from '../agents/agent.entity.js';
-import { actorOf, requireAgent, requireRole, type Caller } from '../identity/access.js';
+import { actorOf, permits, requireAgent, requireRole, requireUser, type Caller } from '../identity/access.js';
 import { AuditLog } from '../identity/audit-log.entity.js';
 import { Organization } from '../identity/organization.entity.js';
 import type { FindingSeverity, ValidationDecision, VetoLevel } from './enums.js';
@@ -25,6 +25,12 @@ export interface ValidationInput {
   decision: ValidationDecision;
   vetoLevel: VetoLevel;
   findings: FindingInput[];
+}
+
+/** A person's decision on a validation that needs review. */
+export interface ReviewInput {
+  decision: 'approve' | 'reject';
+  comment?: string;
 }
 
 export class ValidationService {
@@ -93,12 +99,69 @@ export class ValidationService {
   }
 
   /** One validation of the caller's organization with its findings (in reported order) and organization. */
-  async get(caller: Caller, id: string): Promise<Validation> {
+  async get(caller: Caller, id: string, { refresh = false } = {}): Promise<Validation> {
     requireRole(caller, 'viewer');
     return this.em.getRepository(Validation).getInOrganization(caller.organizationId, id, {
-      populate: ['findings', 'organization', 'registeredAgent'],
+      populate: ['findings', 'organization', 'registeredAgent', 'reviewedBy'],
       orderBy: { findings: { position: 'asc' } },
+      refresh,
     });
+  }
+
+  /**
+   * A person (member or above) decides a validation that needs review. Exactly one decision wins: it is one
+   * conditional UPDATE (`... where decision = 'needs_review' and reviewed_at is null`), so a concurrent
+   * reviewer waits on the row lock, then finds nothing to update and gets a 409; the audit entry commits
+   * with the decision. Any other validation (already approved or rejected by the layers) is a 409 too.
+   */
+  async review(caller: Caller, id: string, input: ReviewInput): Promise<Validation> {
+    ValidationService.guardReview(caller);
+    const current = await this.get(caller, id);
+    if (current.decision !== 'needs_review') {
+      throw new ConflictError(
+        `this validation was ${current.decision} by the human layer: it needs no review`,
+        {
+          decision: current.decision,
+        },
+      );
+    }
+    const reviewDecision = input.decision === 'approve' ? 'approved' : 'rejected';
+    const reviewComment = input.comment?.trim() || null;
+    await this.em.transactional(async (tem) => {
+      const reviewedAt = new Date();
+      const changed = await tem.nativeUpdate(
+        Validation,
+        { id, organization: caller.organizationId, decision: 'needs_review', reviewedAt: null },
+        { reviewDecision, reviewedBy: caller.userId, reviewedAt, reviewComment },
+      );
+      if (changed !== 1) {
+        throw new ConflictError('this validation was already reviewed: it can no longer change', {
+          status: 'reviewed',
+        });
+      }
+      tem.getRepository(AuditLog).record(actorOf(caller), {
+        organizationId: caller.organizationId,
+        action: 'validation.reviewed',
+        resourceType: 'validation',
+        resourceId: id,
+        details: {
+          before: { decision: 'needs_review', review: null },
+          after: { reviewDecision, comment: reviewComment },
+        },
+      });
+    });
+    return this.get(caller, id, { refresh: true });
+  }
+
+  /** Who may review: a person, member or above (the check `review` makes). */
+  private static guardReview(caller: Caller): asserts caller is Caller & { userId: string } {
+    requireUser(caller);
+    requireRole(caller, 'member');
+  }
+
+  /** Whether the caller may review validations, without trying. */
+  mayReview(caller: Caller): boolean {
+    return permits(() => ValidationService.guardReview(caller));
   }
 
   /** The caller's organization (for its tier in list responses). */
