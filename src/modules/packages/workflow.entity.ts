@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { workItemNotifyTrigger } from '../../db/notify-triggers.js';
 import { baseProperties, timestamptz } from '../../common/base.entity.js';
 import { Organization } from '../identity/organization.entity.js';
 import { User } from '../identity/user.entity.js';
@@ -46,6 +47,8 @@ export const WorkflowSchema = defineEntity({
         'where reviewed_at is not null',
     },
   ],
+  // Live views (the inbox, MCP's ask_human) wake on src/db/notifications.ts's work-items channel.
+  triggers: [workItemNotifyTrigger('workflows', 'workflow')],
   checks: [
     {
       name: 'workflows_stage_matches_status',
