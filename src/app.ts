@@ -18,7 +18,17 @@ import { identityRoutes } from './modules/identity/routes.js';
 import { packageRoutes } from './modules/packages/routes.js';
 import { validationRoutes } from './modules/validations/routes.js';
 import { reviewsRoutes } from './modules/reviews/routes.js';
+import sessionPlugin from './http/session.plugin.js';
+import webPlugin from './http/web.plugin.js';
+import { identityPages } from './modules/identity/pages.js';
+import { inboxPages } from './modules/inbox/pages.js';
+import { packagesPages } from './modules/packages/pages.js';
+import { reviewsPages } from './modules/reviews/pages.js';
+import { validationsPages } from './modules/validations/pages.js';
 import webhookWorkerPlugin from './modules/reviews/worker.plugin.js';
+
+/** Where the web inbox lives. */
+export const INBOX_PREFIX = '/inbox';
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -78,6 +88,21 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
       await api.register(reviewsRoutes, { config });
     },
     { prefix: '/api/v1' },
+  );
+  // The reviewer's web inbox: pages over the same services, a session cookie instead of an API key.
+  await app.register(
+    async (inbox) => {
+      // `root` (not `prefix`, which Fastify would add again): where links and cookies point.
+      const root = INBOX_PREFIX;
+      await inbox.register(webPlugin, { root });
+      await inbox.register(sessionPlugin);
+      await inbox.register(identityPages, { config, root });
+      await inbox.register(inboxPages, { root });
+      await inbox.register(reviewsPages, { root });
+      await inbox.register(validationsPages, { root });
+      await inbox.register(packagesPages, { root });
+    },
+    { prefix: INBOX_PREFIX },
   );
   await app.register(webhookWorkerPlugin, { config, orm });
   return app;

@@ -2,7 +2,7 @@
  * The main job: validate settings, connect, migrate, seed the demo on an empty database, serve the API.
  * With no environment at all it runs on the embedded database under ./.data.
  */
-import { buildApp } from './app.js';
+import { INBOX_PREFIX, buildApp } from './app.js';
 import { ConfigError, describeDatabase, loadConfig } from './config.js';
 import { DomainError } from './common/errors.js';
 import { connectOrm } from './db/orm.js';
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
 
   const address = await app.listen({ host: config.http.host, port: config.http.port });
   console.log(`Oversight API on ${address}  docs: ${address}/docs  OpenAPI: ${address}/openapi.json`);
+  console.log(`reviewer's inbox: ${address}${INBOX_PREFIX}  (sign in with an account's email and password)`);
   if (demoKey) {
     console.log(`demo API key (owner of '${DEMO_ORGANIZATION_SLUG}', 12 hours): ${demoKey}`);
     console.log(`  try: curl -H "Authorization: Bearer ${demoKey}" ${address}/api/v1/me`);

@@ -83,7 +83,7 @@ export function crossSite(request: FastifyRequest): boolean {
   }
 }
 
-const webPlugin: FastifyPluginAsync<{ prefix: string }> = async (app, { prefix }) => {
+const webPlugin: FastifyPluginAsync<{ root: string }> = async (app, { root: prefix }) => {
   await registerCookie(app);
   await registerFormbody(app);
 
@@ -121,6 +121,13 @@ const webPlugin: FastifyPluginAsync<{ prefix: string }> = async (app, { prefix }
         .send(asset.body);
     },
   );
+
+  // A GET form (the queue's filters) sends its empty selects too: an empty value means "not given".
+  app.addHook('preValidation', async (request) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    if (!query || typeof query !== 'object') return;
+    for (const [key, value] of Object.entries(query)) if (value === '') delete query[key];
+  });
 
   app.addHook('onRequest', async (request) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return;

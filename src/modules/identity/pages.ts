@@ -27,9 +27,9 @@ const SwitchForm = Type.Object(
 const safeNext = (prefix: string, next: string | undefined) =>
   next && next.startsWith(`${prefix}`) && !next.startsWith('//') && !next.includes('\\') ? next : prefix;
 
-export const identityPages: FastifyPluginAsyncTypebox<{ config: AppConfig; prefix: string }> = async (
+export const identityPages: FastifyPluginAsyncTypebox<{ config: AppConfig; root: string }> = async (
   app,
-  { config, prefix },
+  { config, root: prefix },
 ) => {
   const hide = { hide: true };
 

@@ -1,6 +1,6 @@
 /**
  * The history of decisions in an organization, read from the audit trail: answers, expiries and
- * cancellations of requests, reviews of validations, and workflows reaching approved or rejected, each
+ * cancellations of requests, reviews of validations, and a person's decisions on workflows, each
  * with who (a person, an agent, or the system) and when. Newest first, keyset-paginated on
  * (timestamp, id) through `audit_logs_organization_id_timestamp_index`.
  */
@@ -74,7 +74,7 @@ export class DecisionHistoryRepository {
           and (l.action in (${DECISION_ACTIONS.slice(0, 4)
             .map(() => '?')
             .join(', ')})
-               or (l.action = 'workflow.status_changed' and l.details->'after'->>'status' in ('approved', 'rejected')))
+               or (l.action = 'workflow.status_changed' and l.details->>'review' = 'true'))
           ${after ? 'and (l.timestamp, l.id) < (?::timestamptz, ?::uuid)' : ''}
         order by l.timestamp desc, l.id desc
         limit ?`,

@@ -6,6 +6,7 @@ import { Uuid } from '../../common/schemas.js';
 import { chromeFor } from '../../http/chrome.js';
 import { html } from '../../http/html.js';
 import { pageTitle, pendingCount } from '../../http/views/layout.js';
+import { LiveFeed, type FeedEvent } from './live-feed.js';
 import { QueueService } from './queue.service.js';
 import {
   INBOX_KINDS,
@@ -46,7 +47,18 @@ function queueUrl(prefix: string, query: Partial<QueueQuery>): string {
   return qs ? `${prefix}?${qs}` : prefix;
 }
 
-export const inboxPages: FastifyPluginAsyncTypebox<{ prefix: string }> = async (app, { prefix }) => {
+/** How often an idle event stream sends a comment, so proxies and browsers keep it open. */
+const HEARTBEAT_MS = 25_000;
+
+export const inboxPages: FastifyPluginAsyncTypebox<{ root: string }> = async (app, { root: prefix }) => {
+  const feed = await LiveFeed.start(app.notifications);
+  const streams = new Set<() => void>();
+  // Open streams would keep the server from closing: end them first.
+  app.addHook('preClose', async () => {
+    [...streams].forEach((end) => end());
+    feed.close();
+  });
+
   async function queueModel(request: FastifyRequest, query: QueueQuery): Promise<QueueModel> {
     const caller = await request.caller();
     const service = new QueueService(request.em);
@@ -99,6 +111,56 @@ export const inboxPages: FastifyPluginAsyncTypebox<{ prefix: string }> = async (
     return reply.fragment(
       html`<title>${pageTitle(page, counts.total)}</title>${pendingCount(counts.total, page, true)}`,
     );
+  });
+
+  /**
+   * Server-Sent Events: `changed` for every change of the organization's requests, validations and
+   * workflows (and after a lost notification connection), plus `item-<id>` for the item itself; pages
+   * re-read what they show (the events carry ids only). The stream ends when the session ends: sign-out
+   * revokes its key, deactivation changes the person, a membership change ends it so it reconnects anew.
+   */
+  app.get('/events', { schema: { hide: true } }, async (request, reply) => {
+    const caller = await request.caller();
+    await new QueueService(request.em).pendingCounts(caller); // the queue's own read check
+    const ends = new Set([
+      `api_key:${caller.apiKeyId}`,
+      `user:${caller.userId}`,
+      `membership:${caller.userId}`,
+    ]);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-accel-buffering': 'no',
+    });
+    raw.write('retry: 2000\n\n');
+    const send = (event: string, data: string) => raw.write(`event: ${event}\ndata: ${data}\n\n`);
+    const onEvent = (event: FeedEvent) => {
+      if (event.type === 'reset') return send('changed', '{"reset":true}');
+      const { kind, id, op } = event.change;
+      const data = JSON.stringify({ kind, id, op });
+      send('changed', data);
+      send(`item-${id}`, data);
+    };
+    const stopWatching = feed.watch(caller.organizationId, onEvent);
+    const stopAuth = feed.onAuthChange((payload) => {
+      if (ends.has(payload)) end();
+    });
+    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    let ended = false;
+    function end() {
+      if (ended) return;
+      ended = true;
+      clearInterval(heartbeat);
+      stopWatching();
+      stopAuth();
+      streams.delete(end);
+      raw.end();
+    }
+    streams.add(end);
+    request.raw.on('close', end);
   });
 
   app.get('/history', { schema: { hide: true, querystring: HistoryQuery } }, async (request, reply) => {

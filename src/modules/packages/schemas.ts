@@ -180,6 +180,17 @@ export const WorkflowDto = Type.Object({
   currentStage: Stage,
   packageRequest: PackageRequestDto,
   checkResults: Type.Array(CheckResultDto),
+  review: Nullable(
+    Type.Object(
+      {
+        decision: Type.Enum(['approved', 'rejected']),
+        reason: Nullable(Type.String()),
+        reviewedById: Nullable(Uuid),
+        reviewedAt: DateTime,
+      },
+      { description: "a person's decision on a workflow that needed review; null otherwise" },
+    ),
+  ),
   createdAt: DateTime,
   updatedAt: DateTime,
 });
@@ -195,6 +206,15 @@ export const toWorkflowDto = (view: {
   currentStage: view.workflow.currentStage,
   packageRequest: toPackageRequestDto(view.request, view.workflow),
   checkResults: view.checks.map(toCheckResultDto),
+  review:
+    view.workflow.reviewedAt && (view.workflow.status === 'approved' || view.workflow.status === 'rejected')
+      ? {
+          decision: view.workflow.status,
+          reason: view.workflow.reviewReason ?? null,
+          reviewedById: view.workflow.reviewedBy?.id ?? null,
+          reviewedAt: iso(view.workflow.reviewedAt)!,
+        }
+      : null,
   createdAt: iso(view.workflow.createdAt)!,
   updatedAt: iso(view.workflow.updatedAt)!,
 });

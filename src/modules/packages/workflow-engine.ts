@@ -165,7 +165,7 @@ export class WorkflowEngine {
         { from: workflow.status, to },
       );
     }
-    this.move(workflow, request, submission, to, new Map(), reason);
+    this.move(workflow, request, submission, to, new Map(), reason, { review: true });
     workflow.reviewedBy = this.em.getReference(User, reviewerId, { wrapped: true });
     workflow.reviewedAt = new Date();
     workflow.reviewReason = reason;
@@ -194,6 +194,7 @@ export class WorkflowEngine {
     to: WorkflowStatus,
     latest: LatestChecks,
     reason: string,
+    extra: Record<string, unknown> = {},
   ): void {
     assertTransition(workflow.status, to);
     const before = { status: workflow.status, currentStage: workflow.currentStage };
@@ -204,6 +205,7 @@ export class WorkflowEngine {
       before,
       after: { status: workflow.status, currentStage: workflow.currentStage },
       ...pkg,
+      ...extra,
     });
     this.record('package_request.status_changed', 'package_request', request.id, {
       before: { status: request.status },

@@ -80,6 +80,11 @@ export class WorkflowService {
     requireRole(caller, 'admin');
   }
 
+  /** Whether the workflow waits for a person's decision. */
+  awaitsDecision(workflow: Workflow): boolean {
+    return workflow.status === 'needs_review';
+  }
+
   /** Whether the caller may decide workflows, without trying. */
   mayDecide(caller: Caller): boolean {
     return permits(() => WorkflowService.guardDecide(caller));

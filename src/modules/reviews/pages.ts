@@ -20,7 +20,7 @@ const ItemQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const reviewsPages: FastifyPluginAsyncTypebox<{ prefix: string }> = async (app, { prefix }) => {
+export const reviewsPages: FastifyPluginAsyncTypebox<{ root: string }> = async (app, { root: prefix }) => {
   async function render(
     request: FastifyRequest,
     reply: FastifyReply,

@@ -159,6 +159,11 @@ export class ValidationService {
     requireRole(caller, 'member');
   }
 
+  /** Whether the validation still waits for a person's decision. */
+  awaitsReview(validation: Validation): boolean {
+    return validation.decision === 'needs_review' && !validation.reviewedAt;
+  }
+
   /** Whether the caller may review validations, without trying. */
   mayReview(caller: Caller): boolean {
     return permits(() => ValidationService.guardReview(caller));
