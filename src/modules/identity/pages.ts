@@ -11,7 +11,7 @@ import { signInMain } from './views/sign-in.js';
 const SignInQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) });
 const SignInForm = Type.Object(
   {
-    _csrf: Type.String(),
+    _csrf: Type.Optional(Type.String({ description: 'checked by the session plugin' })),
     email: Type.Optional(Type.String({ maxLength: 255 })),
     password: Type.Optional(Type.String({ maxLength: 1000 })),
     next: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -19,7 +19,10 @@ const SignInForm = Type.Object(
   { additionalProperties: false },
 );
 const SwitchForm = Type.Object(
-  { _csrf: Type.String(), organizationId: Uuid },
+  {
+    _csrf: Type.Optional(Type.String({ description: 'checked by the session plugin' })),
+    organizationId: Uuid,
+  },
   { additionalProperties: false },
 );
 

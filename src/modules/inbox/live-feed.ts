@@ -50,7 +50,9 @@ export class LiveFeed {
   static async start(hub: NotificationHub): Promise<LiveFeed> {
     const feed = new LiveFeed();
     feed.stops.push(await hub.listen(CHANNELS.workItems, (payload) => feed.dispatch(payload)));
-    feed.stops.push(await hub.listen(CHANNELS.auth, (payload) => feed.authListeners.forEach((l) => l(payload))));
+    feed.stops.push(
+      await hub.listen(CHANNELS.auth, (payload) => feed.authListeners.forEach((l) => l(payload))),
+    );
     feed.stops.push(hub.onReset(() => feed.broadcast({ type: 'reset' })));
     return feed;
   }

@@ -13,7 +13,10 @@ import { workflowMain, type WorkflowPageModel } from './views/workflow.js';
 
 /** The decision form posts the API's `DecisionCreate`, plus its CSRF token. */
 const DecisionForm = Type.Object(
-  { ...DecisionCreate.properties, _csrf: Type.String() },
+  {
+    ...DecisionCreate.properties,
+    _csrf: Type.Optional(Type.String({ description: 'checked by the session plugin' })),
+  },
   { additionalProperties: false },
 );
 const ItemQuery = Type.Object(
@@ -57,7 +60,9 @@ export const packagesPages: FastifyPluginAsyncTypebox<{ root: string }> = async 
           workflow,
           submission: submissionDto,
           submitterName: submitter ?? null,
-          reviewerName: workflow.review?.reviewedById ? (names.users.get(workflow.review.reviewedById) ?? null) : null,
+          reviewerName: workflow.review?.reviewedById
+            ? (names.users.get(workflow.review.reviewedById) ?? null)
+            : null,
           mayDecide,
           canDecide: mayDecide && service.awaitsDecision(view.workflow),
           csrfToken: chrome.csrfToken,

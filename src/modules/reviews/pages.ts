@@ -12,7 +12,10 @@ import { requestMain, type RequestPageModel } from './views/request.js';
 
 /** The answer form posts the API's `RespondBody`, plus its CSRF token. */
 const AnswerForm = Type.Object(
-  { ...RespondBody.properties, _csrf: Type.String() },
+  {
+    ...RespondBody.properties,
+    _csrf: Type.Optional(Type.String({ description: 'checked by the session plugin' })),
+  },
   { additionalProperties: false },
 );
 const ItemQuery = Type.Object(

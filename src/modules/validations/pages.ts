@@ -12,7 +12,10 @@ import { validationMain, type ValidationPageModel } from './views/validation.js'
 
 /** The decision form posts the API's `ValidationReviewBody`, plus its CSRF token. */
 const ReviewForm = Type.Object(
-  { ...ValidationReviewBody.properties, _csrf: Type.String() },
+  {
+    ...ValidationReviewBody.properties,
+    _csrf: Type.Optional(Type.String({ description: 'checked by the session plugin' })),
+  },
   { additionalProperties: false },
 );
 const ItemQuery = Type.Object(
@@ -20,7 +23,10 @@ const ItemQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const validationsPages: FastifyPluginAsyncTypebox<{ root: string }> = async (app, { root: prefix }) => {
+export const validationsPages: FastifyPluginAsyncTypebox<{ root: string }> = async (
+  app,
+  { root: prefix },
+) => {
   async function render(
     request: FastifyRequest,
     reply: FastifyReply,

@@ -34,7 +34,12 @@ function review(m: ValidationPageModel): Html {
 }
 
 function form(m: ValidationPageModel): Html {
-  return html`<form method="post" action="/inbox/validations/${m.validation.id}/review" class="panel" id="answer">
+  return html`<form
+    method="post"
+    action="/inbox/validations/${m.validation.id}/review"
+    class="panel"
+    id="answer"
+  >
     <h2>Decide</h2>
     ${m.error ? html`<p class="notice error" role="alert">${m.error}</p>` : ''}
     <input type="hidden" name="_csrf" value="${m.csrfToken}" />
@@ -45,8 +50,8 @@ function form(m: ValidationPageModel): Html {
         <kbd>1</kbd> Approve: the action may proceed</label
       >
       <label
-        ><input type="radio" name="decision" value="reject" data-answer-option required /> <kbd>2</kbd> Reject:
-        the action must not happen</label
+        ><input type="radio" name="decision" value="reject" data-answer-option required />
+        <kbd>2</kbd> Reject: the action must not happen</label
       >
     </fieldset>
     <div>
@@ -61,39 +66,71 @@ export function validationMain(m: ValidationPageModel): Html {
   const v = m.validation;
   const agent = v.registeredAgent?.name ?? v.agentId;
   return html`<p><a href="/inbox" data-back>← Queue</a></p>
-    <article id="item" hx-get="${m.selfUrl}" hx-trigger="sse:item-${v.id}" hx-select="#item" hx-swap="outerHTML">
+    <article
+      id="item"
+      hx-get="${m.selfUrl}"
+      hx-trigger="sse:item-${v.id}"
+      hx-select="#item"
+      hx-swap="outerHTML"
+    >
       <p class="kind">Validation · ${v.actionType}</p>
       <h1>${agent} wants to run <code>${v.actionType}</code></h1>
       ${m.notice === 'decided' ? html`<p class="notice" role="status">Your decision was recorded.</p>` : ''}
-      ${m.notice === 'taken'
-        ? html`<p class="notice error" role="alert">Your decision was not recorded: someone decided first.</p>`
-        : ''}
+      ${
+        m.notice === 'taken'
+          ? html`<p class="notice error" role="alert">
+              Your decision was not recorded: someone decided first.
+            </p>`
+          : ''
+      }
       <p class="question">${v.actionDescription}</p>
       <dl class="facts">
-        <div><dt>The human layer</dt><dd>${DECISION_WORDS[v.decision] ?? v.decision}</dd></div>
-        <div><dt>Veto level</dt><dd>${v.vetoLevel}</dd></div>
-        <div><dt>Agent</dt><dd>${agent}${v.registeredAgent ? '' : html` <span class="muted">(not registered)</span>`}</dd></div>
-        <div><dt>Reported</dt><dd>${relativeTime(new Date(v.createdAt))} (${exact(new Date(v.createdAt))})</dd></div>
-        <div><dt>Organization tier</dt><dd>${v.organization.tier}</dd></div>
+        <div>
+          <dt>The human layer</dt>
+          <dd>${DECISION_WORDS[v.decision] ?? v.decision}</dd>
+        </div>
+        <div>
+          <dt>Veto level</dt>
+          <dd>${v.vetoLevel}</dd>
+        </div>
+        <div>
+          <dt>Agent</dt>
+          <dd>${agent}${v.registeredAgent ? '' : html` <span class="muted">(not registered)</span>`}</dd>
+        </div>
+        <div>
+          <dt>Reported</dt>
+          <dd>${relativeTime(new Date(v.createdAt))} (${exact(new Date(v.createdAt))})</dd>
+        </div>
+        <div>
+          <dt>Organization tier</dt>
+          <dd>${v.organization.tier}</dd>
+        </div>
       </dl>
-      ${review(m)}
-      ${m.canReview ? form(m) : ''}
-      ${!v.review && v.decision === 'needs_review' && !m.mayReview
-        ? html`<p class="notice" role="note">You can read this validation; deciding needs the member role.</p>`
-        : ''}
+      ${review(m)} ${m.canReview ? form(m) : ''}
+      ${
+        !v.review && v.decision === 'needs_review' && !m.mayReview
+          ? html`<p class="notice" role="note">
+              You can read this validation; deciding needs the member role.
+            </p>`
+          : ''
+      }
       <h2>Findings (${v.findings.length})</h2>
-      ${v.findings.length === 0
-        ? html`<p class="muted">No findings.</p>`
-        : html`<ol class="readable">
-            ${v.findings.map(
-              (f) => html`<li>
-                <span class="badge ${f.severity === 'critical' ? 'urgent' : f.severity === 'high' ? 'high' : ''}"
-                  >${f.severity}</span
-                >
-                <strong>${f.title}</strong> <span class="muted">(${f.layerId})</span>
-                <p>${f.description}</p>
-              </li>`,
-            )}
-          </ol>`}
+      ${
+        v.findings.length === 0
+          ? html`<p class="muted">No findings.</p>`
+          : html`<ol class="readable">
+              ${v.findings.map(
+                (f) =>
+                  html`<li>
+                    <span
+                      class="badge ${f.severity === 'critical' ? 'urgent' : f.severity === 'high' ? 'high' : ''}"
+                      >${f.severity}</span
+                    >
+                    <strong>${f.title}</strong> <span class="muted">(${f.layerId})</span>
+                    <p>${f.description}</p>
+                  </li>`,
+              )}
+            </ol>`
+      }
     </article>`;
 }
