@@ -26,6 +26,8 @@ export interface QueueModel {
   tabUrls: Record<QueueTab, string>;
 }
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export const KIND_LABELS: Record<InboxKind, string> = {
   request: 'Request',
   validation: 'Validation',
@@ -94,9 +96,9 @@ export function queueSection(m: QueueModel, now = new Date()): Html {
         <a href="${m.tabUrls.decided}" ${m.tab === 'decided' ? html`aria-current="page"` : ''}>Decided</a>
       </li>
     </ul>
-    <p class="muted" aria-live="polite">
-      ${m.counts.request} requests, ${m.counts.validation} validations and ${m.counts.workflow} packages wait
-      for a decision.
+    <p class="muted">
+      ${count(m.counts.request, 'request')}, ${count(m.counts.validation, 'validation')} and
+      ${count(m.counts.workflow, 'package')} wait for a decision.
     </p>
     ${
       m.items.length === 0
