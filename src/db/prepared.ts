@@ -37,7 +37,8 @@ export class PreparedQuery<Values extends Record<string, unknown>, Row> {
         order.push(name);
         return '?';
       });
-      if (sql.includes('__oversight_value_')) throw new TypeError(`a placeholder was not rendered as a value: ${sql}`);
+      if (sql.includes('__oversight_value_'))
+        throw new TypeError(`a placeholder was not rendered as a value: ${sql}`);
       built = { sql, order };
       this.built.set(key, built);
     }

@@ -150,7 +150,8 @@ export function completeWithDefaults<T>(defaults: T, value: unknown): T {
   for (const key of Object.keys(defaults)) {
     const have = value[key];
     const want = defaults[key];
-    const completed = have === undefined ? copy(want) : isObject(want) ? completeWithDefaults(want, have) : have;
+    const completed =
+      have === undefined ? copy(want) : isObject(want) ? completeWithDefaults(want, have) : have;
     if (completed !== have) (out ??= { ...value })[key] = completed;
   }
   return (out ?? value) as T;
@@ -203,7 +204,9 @@ export class DnaJsonType extends JsonType {
     context?: TransformContext,
   ): string | null {
     if (value == null) return value as never;
-    const valid = DNA_CHECKS[this.part].Check(value) ? value : parseDna(DNA_PARTS[this.part], value, this.part);
+    const valid = DNA_CHECKS[this.part].Check(value)
+      ? value
+      : parseDna(DNA_PARTS[this.part], value, this.part);
     return super.convertToDatabaseValue(valid, platform, context);
   }
 

@@ -53,42 +53,45 @@ interface CredentialRow {
   memberships: { organizationId: string; role: MembershipRole }[] | string | null;
 }
 
-const date = (v: Date | string | null): Date | null => (v == null ? null : v instanceof Date ? v : new Date(v));
+const date = (v: Date | string | null): Date | null =>
+  v == null ? null : v instanceof Date ? v : new Date(v);
 
 /** Runs on every request whose key is not cached: one indexed query, built once (src/db/prepared.ts). */
-const credentialByPrefix = new PreparedQuery<{ prefix: string; organizationId: string | null }, CredentialRow>(
-  (em, value) =>
-    em
-      .createQueryBuilder(ApiKey, 'k')
-      .select([
-        'k.id',
-        'k.prefix',
-        'k.keyHash',
-        'k.scopes',
-        'k.expiresAt',
-        'k.revokedAt',
-        'k.lastUsedAt',
-        raw('k.organization_id'),
-        raw('k.user_id'),
-        raw('k.agent_id'),
-        raw('u.is_active as user_active'),
-        raw('u.deleted_at is not null as user_deleted'),
-        raw('a.status as agent_status'),
-        raw(
-          '(select m.role from memberships m where m.user_id = k.user_id ' +
-            'and m.organization_id = coalesce(k.organization_id, ?::uuid)) as role',
-          [value('organizationId')],
-        ),
-        raw(
-          `case when k.user_id is not null and k.organization_id is null and ?::uuid is null then ` +
-            `(select json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role) ` +
-            `order by m.created_at, m.id) from memberships m where m.user_id = k.user_id) end as memberships`,
-          [value('organizationId')],
-        ),
-      ])
-      .leftJoin('k.user', 'u')
-      .leftJoin('k.agent', 'a')
-      .where({ prefix: value('prefix') }),
+const credentialByPrefix = new PreparedQuery<
+  { prefix: string; organizationId: string | null },
+  CredentialRow
+>((em, value) =>
+  em
+    .createQueryBuilder(ApiKey, 'k')
+    .select([
+      'k.id',
+      'k.prefix',
+      'k.keyHash',
+      'k.scopes',
+      'k.expiresAt',
+      'k.revokedAt',
+      'k.lastUsedAt',
+      raw('k.organization_id'),
+      raw('k.user_id'),
+      raw('k.agent_id'),
+      raw('u.is_active as user_active'),
+      raw('u.deleted_at is not null as user_deleted'),
+      raw('a.status as agent_status'),
+      raw(
+        '(select m.role from memberships m where m.user_id = k.user_id ' +
+          'and m.organization_id = coalesce(k.organization_id, ?::uuid)) as role',
+        [value('organizationId')],
+      ),
+      raw(
+        `case when k.user_id is not null and k.organization_id is null and ?::uuid is null then ` +
+          `(select json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role) ` +
+          `order by m.created_at, m.id) from memberships m where m.user_id = k.user_id) end as memberships`,
+        [value('organizationId')],
+      ),
+    ])
+    .leftJoin('k.user', 'u')
+    .leftJoin('k.agent', 'a')
+    .where({ prefix: value('prefix') }),
 );
 
 export class ApiKeyRepository extends BaseRepository<ApiKey> {

@@ -107,7 +107,8 @@ export class PrincipalCache {
       return;
     }
     if (kind === 'user') this.users.delete(id!);
-    const field = kind === 'api_key' ? 'id' : kind === 'user' ? 'userId' : kind === 'agent' ? 'agentId' : null;
+    const field =
+      kind === 'api_key' ? 'id' : kind === 'user' ? 'userId' : kind === 'agent' ? 'agentId' : null;
     if (!field) {
       this.clear();
       return;
