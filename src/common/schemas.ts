@@ -1,5 +1,5 @@
 /** TypeBox building blocks shared by every context's schemas. */
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 
 export const Uuid = Type.String({ format: 'uuid', description: 'UUID' });
 export const DateTime = Type.String({ format: 'date-time' });
@@ -7,6 +7,24 @@ export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(sch
   Type.Union([schema, Type.Null()]);
 
 export const IdParams = Type.Object({ id: Uuid });
+
+/** The one error body of the API: `{ error, message, fields?, details?, retryable? }`. */
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.String({ description: 'machine-readable code' }),
+    message: Type.String(),
+    fields: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    retryable: Type.Optional(Type.Boolean()),
+  },
+  { $id: 'ErrorResponse', title: 'ErrorResponse' },
+);
+export type ErrorBody = Static<typeof ErrorResponse>;
+
+/** Response schemas for the given error statuses, for a route's `schema.response`. */
+export function errorResponses(...codes: number[]): Record<number, typeof ErrorResponse> {
+  return Object.fromEntries(codes.map((c) => [c, ErrorResponse]));
+}
 
 /** Cursor pagination: `limit` items after `cursor` (opaque, from the previous page's `nextCursor`). */
 export const PageQuery = Type.Object({

@@ -1,8 +1,7 @@
 /** HTTP routes of the agents context: agents, conversations and messages, memories. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { IdParams } from '../../common/schemas.js';
-import { errorResponses } from '../../http/errors.plugin.js';
+import { errorResponses, IdParams } from '../../common/schemas.js';
 import { ApiKeyCreated, toApiKeyDto } from '../identity/schemas.js';
 import { AgentService } from './agent.service.js';
 import { ConversationService } from './conversation.service.js';

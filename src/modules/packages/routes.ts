@@ -9,8 +9,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { IdParams } from '../../common/schemas.js';
-import { errorResponses } from '../../http/errors.plugin.js';
+import { errorResponses, IdParams } from '../../common/schemas.js';
 import { LicenseAllowlistService } from './license-allowlist.service.js';
 import { PackageSubmissionService } from './package-submission.service.js';
 import { PackageUsageService } from './package-usage.service.js';
