@@ -50,3 +50,26 @@ export const NonBlank = (maxLength: number, description?: string) =>
     pattern: '^(?![\\s\\S]*\\u0000)[\\s\\S]*\\S',
     ...(description && { description }),
   });
+
+/** A copy of a schema without the given keywords, at every depth (TypeBox's hidden markers kept hidden). */
+export function strip<T>(schema: T, keywords: readonly string[]): T {
+  if (Array.isArray(schema)) return schema.map((item) => strip(item, keywords)) as T;
+  if (schema === null || typeof schema !== 'object') return schema;
+  const copy = {};
+  for (const key of Reflect.ownKeys(schema)) {
+    if (typeof key === 'string' && keywords.includes(key)) continue;
+    // keep non-enumerable markers non-enumerable (ajv's strict mode rejects them otherwise)
+    const descriptor = Object.getOwnPropertyDescriptor(schema, key)!;
+    Object.defineProperty(copy, key, { ...descriptor, value: strip(descriptor.value, keywords) });
+  }
+  return copy as T;
+}
+
+/**
+ * Request bodies are validated with `useDefaults`: input schemas must not carry the DNA defaults, or a
+ * partial DNA part would be completed with defaults that then overwrite the stored values.
+ */
+export const withoutDefaults = <T>(schema: T): T => strip(schema, ['default']);
+
+/** Every property optional at every depth, no defaults: the service validates the merged whole. */
+export const deepPartial = <T>(schema: T): T => strip(schema, ['default', 'required']);
