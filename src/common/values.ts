@@ -1,4 +1,5 @@
 /** Checks of raw values that must hold before they reach the database (else they become driver errors). */
+import { InvalidInputError } from './errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -11,6 +12,18 @@ export const isUuid = (value: string): boolean => UUID.test(value);
 export function isStorableDate(date: Date): boolean {
   const year = date.getUTCFullYear();
   return !Number.isNaN(date.getTime()) && year >= 1 && year <= 9999;
+}
+
+/**
+ * A date-time from a request body as a Date. The schema's `date-time` format accepts strings `new Date`
+ * cannot represent (a leap second, `23:59:60Z`): those are a 400 here, not an Invalid Date that fails later.
+ */
+export function parseInstant(value: string, field: string): Date {
+  const date = new Date(value);
+  if (!isStorableDate(date)) {
+    throw new InvalidInputError(`${field} is not a valid date-time`, { field });
+  }
+  return date;
 }
 
 /** Deepest nesting a JSON document may have before it is read recursively (lockfiles, check results). */

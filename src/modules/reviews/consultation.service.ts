@@ -6,9 +6,15 @@ import {
   NotFoundError,
   RuleViolationError,
 } from '../../common/errors.js';
-import { newId } from '../../common/base.entity.js';
-import { isStorableDate } from '../../common/values.js';
-import { actorOf, requireAgent, requireRole, requireUser, type Caller } from '../identity/access.js';
+import { parseInstant } from '../../common/values.js';
+import {
+  actorOf,
+  requireAgent,
+  requireRole,
+  requireUser,
+  SYSTEM_ACTOR,
+  type Caller,
+} from '../identity/access.js';
 import type { Actor } from '../identity/audit-log.repository.js';
 import { AuditLog } from '../identity/audit-log.entity.js';
 import { atLeast } from '../identity/enums.js';
@@ -16,10 +22,10 @@ import { Membership } from '../identity/membership.entity.js';
 import { Organization } from '../identity/organization.entity.js';
 import { ConsultationRequest, type RequestResponse } from './consultation-request.entity.js';
 import { checkDestinationShape, DestinationRefusedError, type DestinationPolicy } from './destination.js';
-import type { RequestPriority, RequestStatus, WebhookEvent } from './enums.js';
-import { toRequestDto } from './schemas.js';
+import type { RequestPriority, RequestStatus } from './enums.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { rawExecute } from './webhook-delivery.repository.js';
+import { recordWebhookEvent } from './webhook-outbox.js';
 
 export interface CreateRequestInput {
   question: string;
@@ -51,50 +57,6 @@ export interface ListInput {
 }
 
 const MAX_TTL_MS = 30 * 24 * 3600 * 1000;
-/** The sweeper and the worker act as the system: an audit entry with no user, agent or key. */
-export const SYSTEM_ACTOR: Actor = { userId: null, agentId: null, apiKeyId: null };
-
-/**
- * The outbox write: attempt 1 of a new event, `pending` and due now, in the caller's unit of work, so it
- * commits (or rolls back) together with the state change it reports.
- */
-export function recordWebhookEvent(
-  em: EntityManager,
-  request: ConsultationRequest,
-  event: WebhookEvent,
-  organizationWebhookUrl: string | null | undefined,
-): WebhookDelivery {
-  const eventId = newId();
-  const now = new Date();
-  return em.create(WebhookDelivery, {
-    organization: request.organization,
-    request,
-    eventId,
-    event,
-    attempt: 1,
-    status: 'pending',
-    url: request.callbackUrl ?? organizationWebhookUrl ?? null,
-    payload: {
-      id: eventId,
-      type: event,
-      createdAt: now.toISOString(),
-      data: { request: toRequestDto(request) },
-    },
-    nextAttemptAt: now,
-  });
-}
-
-/**
- * A date-time from a request body as a Date. The schema's `date-time` format accepts strings `new Date`
- * cannot represent (a leap second, `23:59:60Z`): those are a 400 here, not an Invalid Date that fails later.
- */
-function parseInstant(value: string, field: string): Date {
-  const date = new Date(value);
-  if (!isStorableDate(date)) {
-    throw new InvalidInputError(`${field} is not a valid date-time`, { field });
-  }
-  return date;
-}
 
 /** Consultation requests: agents ask, people answer, the answer goes back to the agent. */
 export class ConsultationService {
