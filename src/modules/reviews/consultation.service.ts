@@ -1,12 +1,5 @@
 import { LockMode, type EntityData, type EntityManager } from '@mikro-orm/core';
-import {
-  ConflictError,
-  ForbiddenError,
-  InvalidInputError,
-  NotFoundError,
-  RuleViolationError,
-} from '../../common/errors.js';
-import { parseInstant } from '../../common/values.js';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
 import {
   actorOf,
   requireAgent,
@@ -20,31 +13,19 @@ import { AuditLog } from '../identity/audit-log.entity.js';
 import { atLeast } from '../identity/enums.js';
 import { Membership } from '../identity/membership.entity.js';
 import { Organization } from '../identity/organization.entity.js';
+import {
+  checkAnswer,
+  checkCreateInput,
+  type CreateRequestInput,
+  type CreateRequestRules,
+} from './consultation-input.js';
 import { ConsultationRequest, type RequestResponse } from './consultation-request.entity.js';
-import { checkDestinationShape, DestinationRefusedError, type DestinationPolicy } from './destination.js';
 import type { RequestPriority, RequestStatus } from './enums.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { rawExecute } from './webhook-delivery.repository.js';
 import { recordWebhookEvent } from './webhook-outbox.js';
 
-export interface CreateRequestInput {
-  question: string;
-  context?: Record<string, unknown>;
-  answerKind?: 'choice' | 'text';
-  options?: string[];
-  priority?: RequestPriority;
-  assigneeId?: string | null;
-  callbackUrl?: string | null;
-  expiresAt?: string;
-  expiresInSeconds?: number;
-  metadata?: Record<string, unknown>;
-}
-
-/** Settings the service needs, passed by the caller (routes read them from the configuration). */
-export interface CreateRequestRules {
-  defaultTtlSeconds: number;
-  destinations: DestinationPolicy;
-}
+export type { CreateRequestInput, CreateRequestRules } from './consultation-input.js';
 
 export interface ListInput {
   limit: number;
@@ -55,8 +36,6 @@ export interface ListInput {
   assigneeId?: string;
   includeDeleted?: boolean;
 }
-
-const MAX_TTL_MS = 30 * 24 * 3600 * 1000;
 
 /** Consultation requests: agents ask, people answer, the answer goes back to the agent. */
 export class ConsultationService {
@@ -86,41 +65,7 @@ export class ConsultationService {
   ): Promise<ConsultationRequest> {
     requireAgent(caller);
     requireRole(caller, 'member');
-    const answerKind = input.answerKind ?? (input.options?.length ? 'choice' : 'text');
-    const options = input.options ?? [];
-    if (answerKind === 'choice' && options.length < 2) {
-      throw new InvalidInputError('a choice question needs at least two options', { field: 'options' });
-    }
-    if (answerKind === 'text' && options.length > 0) {
-      throw new InvalidInputError('a free-text question takes no options', { field: 'options' });
-    }
-    if (!input.question.trim())
-      throw new InvalidInputError('question must not be blank', { field: 'question' });
-    if (input.expiresAt && input.expiresInSeconds) {
-      throw new InvalidInputError('give expiresAt or expiresInSeconds, not both', { field: 'expiresAt' });
-    }
-    const now = Date.now();
-    const expiresAt = input.expiresAt
-      ? parseInstant(input.expiresAt, 'expiresAt')
-      : new Date(now + (input.expiresInSeconds ?? rules.defaultTtlSeconds) * 1000);
-    if (expiresAt.getTime() <= now) {
-      throw new InvalidInputError('expiresAt must be in the future', { field: 'expiresAt' });
-    }
-    if (expiresAt.getTime() > now + MAX_TTL_MS) {
-      throw new InvalidInputError('expiresAt must be within 30 days', { field: 'expiresAt' });
-    }
-    if (input.callbackUrl) {
-      try {
-        checkDestinationShape(input.callbackUrl, rules.destinations);
-      } catch (error) {
-        if (error instanceof DestinationRefusedError) {
-          throw new InvalidInputError(`callbackUrl is not allowed: ${error.message}`, {
-            field: 'callbackUrl',
-          });
-        }
-        throw error;
-      }
-    }
+    const { answerKind, options, expiresAt } = checkCreateInput(input, rules);
     if (input.assigneeId) {
       const member = await this.em.getRepository(Membership).findFor(input.assigneeId, caller.organizationId);
       if (!member) {
@@ -233,7 +178,7 @@ export class ConsultationService {
     requireUser(caller);
     requireRole(caller, 'member');
     const current = await this.get(caller, id);
-    this.checkAnswer(current, answer);
+    checkAnswer(current, answer);
     if (current.status !== 'pending') throw await this.conflictFor(this.em, id, caller.organizationId);
     const response: RequestResponse = {
       ...(answer.choice !== undefined ? { choice: answer.choice } : {}),
@@ -264,23 +209,6 @@ export class ConsultationService {
       });
       return request;
     });
-  }
-
-  private checkAnswer(request: ConsultationRequest, answer: RequestResponse) {
-    if (request.answerKind === 'choice') {
-      if (answer.text !== undefined || answer.choice === undefined) {
-        throw new RuleViolationError('this request takes one of its options as `choice`', {
-          options: request.options,
-        });
-      }
-      if (!request.options.includes(answer.choice)) {
-        throw new RuleViolationError(`'${answer.choice}' is not one of the allowed answers`, {
-          options: request.options,
-        });
-      }
-    } else if (answer.choice !== undefined || !answer.text?.trim()) {
-      throw new RuleViolationError('this request takes a free-text answer as `text`');
-    }
   }
 
   /**
