@@ -1,5 +1,6 @@
 import { LockMode, type EntityData, type EntityManager } from '@mikro-orm/core';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
+import { execute } from '../../db/sql.js';
 import {
   actorOf,
   requireAgent,
@@ -22,7 +23,6 @@ import {
 import { ConsultationRequest, type RequestResponse } from './consultation-request.entity.js';
 import type { RequestPriority, RequestStatus } from './enums.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
-import { rawExecute } from './webhook-delivery.repository.js';
 import { recordWebhookEvent } from './webhook-outbox.js';
 
 export type { CreateRequestInput, CreateRequestRules } from './consultation-input.js';
@@ -139,7 +139,7 @@ export class ConsultationService {
 
   /** Why a guarded update found nothing: the request's state, read on `em` (the transaction, if any). */
   private async conflictFor(em: EntityManager, id: string, organizationId: string): Promise<ConflictError> {
-    const rows = await rawExecute<{ status: RequestStatus; expired: boolean }[]>(
+    const rows = await execute<{ status: RequestStatus; expired: boolean }[]>(
       em,
       'select status, expires_at <= now() as expired from consultation_requests where id = ? and organization_id = ?',
       [id, organizationId],
@@ -283,7 +283,7 @@ export class ConsultationService {
    */
   async expireDue(limit = 100): Promise<number> {
     return this.em.transactional(async (tem) => {
-      const rows = await rawExecute<{ id: string }[]>(
+      const rows = await execute<{ id: string }[]>(
         tem,
         `update consultation_requests set status = 'expired', updated_at = now()
           where id in (
