@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { loggableError } from './errors.plugin.js';
+import { loggableError } from '../common/error-mapping.js';
 import { LastUsedRecorder } from '../modules/identity/last-used.js';
 import { localChanges, PrincipalCache } from '../modules/identity/principal-cache.js';
 
