@@ -13,6 +13,7 @@ import errorsPlugin from './http/errors.plugin.js';
 import { healthRoutes } from './http/health.routes.js';
 import notificationsPlugin from './http/notifications.plugin.js';
 import ormPlugin from './http/orm.plugin.js';
+import principalsPlugin from './http/principals.plugin.js';
 import { agentsRoutes } from './modules/agents/routes.js';
 import { identityRoutes } from './modules/identity/routes.js';
 import { packageRoutes } from './modules/packages/routes.js';
@@ -77,6 +78,7 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
 
   await app.register(ormPlugin, { orm });
   await app.register(notificationsPlugin, { orm, database: config.database });
+  await app.register(principalsPlugin);
   await app.register(healthRoutes, { engine: config.database.engine });
   await app.register(
     async (api) => {

@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ForbiddenError, UnauthenticatedError } from '../common/errors.js';
-import { loggableError, toErrorResponse } from './errors.plugin.js';
+import { loggableError } from '../common/error-mapping.js';
+import { toErrorResponse } from './errors.plugin.js';
 import { registerCookie } from './external/cookie.js';
 import { registerFormbody } from './external/formbody.js';
 import type { Html } from './html.js';
@@ -142,8 +143,10 @@ const webPlugin: FastifyPluginAsync<{ root: string }> = async (app, { root: pref
     return payload;
   });
 
+  // The API's classification (src/common/error-mapping.ts plus Fastify's own errors), rendered as a page.
   app.setErrorHandler(async (error, request, reply) => {
-    const { status, body } = toErrorResponse(error);
+    const { statusCode: status, body, headers } = toErrorResponse(error);
+    if (headers) void reply.headers(headers);
     if (status >= 500) request.log.error({ err: loggableError(error) }, 'page failed');
     else request.log.info({ status, error: body.error }, body.message);
     if (error instanceof UnauthenticatedError || status === 401) {
