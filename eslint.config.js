@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/main.ts', 'src/admin.ts', 'bench/**', 'tests/**', '.ci/**'],
+    files: ['src/main.ts', 'src/admin.ts', 'src/demo-agent.ts', 'bench/**', 'tests/**', '.ci/**'],
     rules: { 'no-console': 'off' },
   },
 );

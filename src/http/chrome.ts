@@ -5,12 +5,16 @@ import { QueueService } from '../modules/inbox/queue.service.js';
 import { csrfTokenFor } from './session.plugin.js';
 import type { Chrome } from './views/layout.js';
 
-export async function chromeFor(request: FastifyRequest): Promise<Chrome> {
+/** `pendingCount` when the page has just counted (the queue page), so it is not counted twice. */
+export async function chromeFor(
+  request: FastifyRequest,
+  known: { pendingCount?: number } = {},
+): Promise<Chrome> {
   const session = request.session!;
   const caller = await request.caller();
   const queue = new QueueService(request.em);
   const organizations = await new OrganizationService(request.em).listMine(session.principal);
-  const counts = await queue.pendingCounts(caller);
+  const pendingCount = known.pendingCount ?? (await queue.pendingCounts(caller)).total;
   return {
     csrfToken: csrfTokenFor(request.sessionToken!),
     person: { name: session.person.displayName ?? session.person.email, email: session.person.email },
@@ -21,6 +25,6 @@ export async function chromeFor(request: FastifyRequest): Promise<Chrome> {
       current: o.organization.id === session.organizationId,
     })),
     canSeeHistory: queue.mayReadHistory(caller),
-    pendingCount: counts.total,
+    pendingCount,
   };
 }

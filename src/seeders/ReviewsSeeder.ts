@@ -28,6 +28,8 @@ interface DemoRequest {
   deleted?: boolean;
   /** Delivery history: HTTP status per attempt (null = timeout), for the event of this status. */
   attempts?: (number | null)[];
+  /** What the agent shows the reviewer (default: `{ source: 'demo' }`). */
+  context?: Record<string, unknown>;
 }
 
 const DEMO_REQUESTS: DemoRequest[] = [
@@ -38,7 +40,13 @@ const DEMO_REQUESTS: DemoRequest[] = [
     priority: 'urgent',
     status: 'pending',
     ageHours: 1,
-    ttlHours: 24,
+    ttlHours: 7 * 24,
+    context: {
+      supplier: 'Nordlicht Components GmbH',
+      invoice: 'NC-2026-1187',
+      accountChangedDaysAgo: 2,
+      previousPayments: 14,
+    },
   },
   {
     seed: 'pending-text',
@@ -47,7 +55,28 @@ const DEMO_REQUESTS: DemoRequest[] = [
     priority: 'normal',
     status: 'pending',
     ageHours: 2,
-    ttlHours: 48,
+    ttlHours: 7 * 24,
+    context: { customer: 'Jonas Berg', order: 'B-20931', photos: 3, sentiment: 'upset' },
+  },
+  {
+    seed: 'pending-high',
+    question: 'Give the new contractor read access to the production logs for two weeks?',
+    options: ['approve', 'reject', 'one week only'],
+    priority: 'high',
+    status: 'pending',
+    ageHours: 3,
+    ttlHours: 7 * 24,
+    context: { contractor: 'Priya N. (Acme Consulting)', ticket: 'SEC-311', logsContainPersonalData: true },
+  },
+  {
+    seed: 'pending-low',
+    question: 'Archive the 2023 marketing assets folder (4.2 GB)?',
+    options: ['archive', 'keep'],
+    priority: 'low',
+    status: 'pending',
+    ageHours: 5,
+    ttlHours: 7 * 24,
+    context: { folder: '/marketing/2023', files: 1834, lastOpened: '11 months ago' },
   },
   {
     seed: 'answered',
@@ -141,7 +170,7 @@ export class ReviewsSeeder extends Seeder {
         priority: demo.priority,
         status: demo.status,
         assignee: reviewer,
-        context: { source: 'demo' },
+        context: demo.context ?? { source: 'demo' },
         callbackUrl: CALLBACK,
         createdAt,
         updatedAt: demo.status === 'pending' ? createdAt : closedAt,

@@ -5,7 +5,10 @@ import { Finding } from '../modules/validations/finding.entity.js';
 import { Validation } from '../modules/validations/validation.entity.js';
 import { DEMO_ORGANIZATION_SLUG } from './IdentitySeeder.js';
 
-/** Demo validations of the demo organization, one per decision. Idempotent: skips when any exist. */
+/**
+ * Demo validations of the demo organization: one per decision, and three that wait for a person in the
+ * inbox. Idempotent: skips when any exist.
+ */
 export class ValidationsSeeder extends Seeder {
   async run(em: EntityManager): Promise<void> {
     const organization = await em.getRepository(Organization).findBySlug(DEMO_ORGANIZATION_SLUG);
@@ -37,6 +40,25 @@ export class ValidationsSeeder extends Seeder {
           ['L3', 'medium', 'Production change', 'Deploys outside the change window'],
           ['L5', 'info', 'Rollback plan present', 'The release notes name a rollback'],
         ],
+      },
+      {
+        agentId: 'claude-code@demo-laptop',
+        actionType: 'git.push',
+        actionDescription: 'Force-push main after rewriting the last three commits',
+        decision: 'needs_review',
+        vetoLevel: 'medium',
+        findings: [
+          ['L1', 'high', 'History rewrite on a shared branch', 'Others have pulled main since these commits'],
+          ['L6', 'low', 'CI would re-run', 'Three pipelines restart'],
+        ],
+      },
+      {
+        agentId: 'support-bot',
+        actionType: 'email.send',
+        actionDescription: 'Email 212 customers that their subscription renews next week',
+        decision: 'needs_review',
+        vetoLevel: 'weak',
+        findings: [['L4', 'low', 'Bulk email', 'Consent recorded for every recipient']],
       },
       {
         agentId: 'release-bot',

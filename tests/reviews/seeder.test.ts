@@ -22,7 +22,7 @@ describe('demo data', () => {
     await db.orm.seeder.seed(DatabaseSeeder);
     const em = db.orm.em.fork();
     const all = await em.find(ConsultationRequest, {}, { filters: false });
-    expect(all).toHaveLength(6);
+    expect(all).toHaveLength(8);
     expect(new Set(all.map((r) => r.status))).toEqual(new Set(REQUEST_STATUSES));
     expect(all.filter((r) => r.deletedAt)).toHaveLength(1);
     const deliveries = await em.find(WebhookDelivery, {});

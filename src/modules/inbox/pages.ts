@@ -100,7 +100,7 @@ export const inboxPages: FastifyPluginAsyncTypebox<{ root: string }> = async (ap
       title: 'Queue',
       current: 'queue',
       liveCount: false,
-      chrome: await chromeFor(request),
+      chrome: await chromeFor(request, { pendingCount: model.counts.total }),
       main: queueMain(model),
     });
   });

@@ -281,21 +281,35 @@ export class QueueRepository {
     };
   }
 
-  /** One page of the queue (`limit` rows and the cursor of the next page, null on the last). */
-  async page(filter: QueueFilter, limit: number, rawCursor?: string): Promise<QueuePage> {
+  /**
+   * The statement of one page (at most `limit` rows), or null when no branch can match. Exposed so the
+   * benchmark can EXPLAIN exactly what a page runs.
+   */
+  pageQuery(
+    filter: QueueFilter,
+    limit: number,
+    rawCursor?: string,
+  ): { sql: string; params: unknown[] } | null {
     const cursor = rawCursor ? decodeQueueCursor(rawCursor) : null;
     const builders = { request: this.requests, validation: this.validations, workflow: this.workflows };
     const branches = (Object.keys(builders) as InboxKind[])
       .filter((kind) => !filter.kind || filter.kind === kind)
-      .map((kind) => builders[kind].call(this, filter, cursor, limit + 1))
+      .map((kind) => builders[kind].call(this, filter, cursor, limit))
       .filter((b): b is Branch => b !== null);
-    if (branches.length === 0) return { items: [], nextCursor: null };
+    if (branches.length === 0) return null;
     const order =
       filter.tab === 'pending' && filter.sort === 'urgent' ? 'urgency, sort_ts, id' : 'sort_ts desc, id desc';
-    const rows = await this.execute<RawRow[]>(
-      `select * from (${branches.map((b) => `(${b.sql})`).join(' union all ')}) q order by ${order} limit ?`,
-      [...branches.flatMap((b) => b.params), limit + 1],
-    );
+    return {
+      sql: `select * from (${branches.map((b) => `(${b.sql})`).join(' union all ')}) q order by ${order} limit ?`,
+      params: [...branches.flatMap((b) => b.params), limit],
+    };
+  }
+
+  /** One page of the queue (`limit` rows and the cursor of the next page, null on the last). */
+  async page(filter: QueueFilter, limit: number, rawCursor?: string): Promise<QueuePage> {
+    const query = this.pageQuery(filter, limit + 1, rawCursor);
+    if (!query) return { items: [], nextCursor: null };
+    const rows = await this.execute<RawRow[]>(query.sql, query.params);
     const items = rows.slice(0, limit).map(toQueueRow);
     const last = items[items.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeQueueCursor(last) : null };
