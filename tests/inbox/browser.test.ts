@@ -24,7 +24,7 @@ import {
 import { isPglite } from '../support/engine.js';
 import { agentWithKey, person, type AgentPrincipal, type Person } from '../support/factories.js';
 import { makeValidation, makeWorkflowNeedingReview } from '../support/inbox.factories.js';
-import { makeRequest, setSecret, startReceiver, type Receiver } from '../support/reviews.factories.js';
+import { setSecret, startReceiver, type Receiver } from '../support/reviews.factories.js';
 
 const skip = isPglite || !hasChromium;
 if (isPglite) {

@@ -24,6 +24,12 @@ import {
   type Urgency,
 } from './queue.types.js';
 
+/** Appends a filter's parameter and returns its SQL. */
+function condition(params: unknown[], sql: string, value: unknown): string {
+  params.push(value);
+  return sql;
+}
+
 interface Branch {
   sql: string;
   params: unknown[];
@@ -162,9 +168,9 @@ export class QueueRepository {
     let where = pending
       ? `r.status = 'pending' and r.deleted_at is null and r.expires_at > now()`
       : `r.status <> 'pending' and r.deleted_at is null`;
-    if (!pending && f.status) ((where += ` and r.status = ?::consultation_status`), params.push(f.status));
-    if (f.urgency) ((where += ` and r.priority = ?::consultation_priority`), params.push(f.urgency));
-    if (f.agentId) ((where += ` and r.agent_id = ?`), params.push(f.agentId));
+    if (!pending && f.status) where += condition(params, ` and r.status = ?::consultation_status`, f.status);
+    if (f.urgency) where += condition(params, ` and r.priority = ?::consultation_priority`, f.urgency);
+    if (f.agentId) where += condition(params, ` and r.agent_id = ?`, f.agentId);
     const select = columns({
       kind: 'request',
       id: 'r.id',
@@ -204,10 +210,11 @@ export class QueueRepository {
     let where = pending
       ? `v.decision = 'needs_review' and v.reviewed_at is null`
       : 'v.reviewed_at is not null';
-    if (!pending && f.status)
-      ((where += ` and v.review_decision = ?::validation_review_decision`), params.push(f.status));
-    if (f.urgency) ((where += ` and (${rank}) = ?`), params.push(URGENCIES.indexOf(f.urgency)));
-    if (f.agentId) ((where += ` and v.registered_agent_id = ?`), params.push(f.agentId));
+    if (!pending && f.status) {
+      where += condition(params, ` and v.review_decision = ?::validation_review_decision`, f.status);
+    }
+    if (f.urgency) where += condition(params, ` and (${rank}) = ?`, URGENCIES.indexOf(f.urgency));
+    if (f.agentId) where += condition(params, ` and v.registered_agent_id = ?`, f.agentId);
     const select = columns({
       kind: 'validation',
       id: 'v.id',
@@ -249,8 +256,8 @@ export class QueueRepository {
     if (!ks) return null;
     const params: unknown[] = [f.organizationId];
     let where = pending ? `w.status = 'needs_review'` : 'w.reviewed_at is not null';
-    if (!pending && f.status) ((where += ` and w.status = ?::workflow_status`), params.push(f.status));
-    if (f.agentId) ((where += ` and s.agent_id = ?`), params.push(f.agentId));
+    if (!pending && f.status) where += condition(params, ` and w.status = ?::workflow_status`, f.status);
+    if (f.agentId) where += condition(params, ` and s.agent_id = ?`, f.agentId);
     const select = columns({
       kind: 'workflow',
       id: 'w.id',
