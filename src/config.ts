@@ -163,13 +163,15 @@ export const EnvSchema = Type.Object({
     minimum: 0,
     maximum: 3600,
     default: 45,
-    description: 'an integer number of seconds from 0 to 3600: how long ask_human waits when the agent does not say',
+    description:
+      'an integer number of seconds from 0 to 3600: how long ask_human waits when the agent does not say',
   }),
   MCP_MAX_WAIT_SECONDS: Type.Integer({
     minimum: 1,
     maximum: 3600,
     default: 900,
-    description: 'an integer number of seconds from 1 to 3600: the longest wait an agent may ask ask_human for',
+    description:
+      'an integer number of seconds from 1 to 3600: the longest wait an agent may ask ask_human for',
   }),
   MCP_PROGRESS_INTERVAL_MS: Type.Integer({
     minimum: 50,

@@ -9,13 +9,12 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 
-/** The part of the notification hub (src/db/notifications.ts) a watch needs. */
-export interface NotificationSource {
-  listen(channel: string, listener: (payload: string) => void): Promise<() => void>;
-  onReset(listener: () => void): () => void;
-}
+import { CHANNELS, type NotificationHub } from '../db/notifications.js';
 
-export const WORK_ITEMS_CHANNEL = 'oversight_work_items';
+/** The part of the notification hub a watch needs. */
+export type NotificationSource = Pick<NotificationHub, 'listen' | 'onReset'>;
+
+const WORK_ITEMS_CHANNEL = CHANNELS.workItems;
 export type WorkItemKind = 'request' | 'validation' | 'workflow';
 
 interface WorkItemNotice {

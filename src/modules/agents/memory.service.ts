@@ -263,7 +263,9 @@ export class MemoryService {
     requireRole(caller, 'member');
     const memory = await this.get(caller, id);
     if (caller.kind === 'agent' && memory.agent?.id !== caller.agentId) {
-      throw new ForbiddenError("an agent deletes its own memories only, not the organization's or another agent's");
+      throw new ForbiddenError(
+        "an agent deletes its own memories only, not the organization's or another agent's",
+      );
     }
     await this.asActor(caller, reason, async () => {
       this.em.remove(memory);

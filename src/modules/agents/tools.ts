@@ -11,7 +11,6 @@ import { AgentMemoryService } from './agent-memory.service.js';
 import { AgentService } from './agent.service.js';
 import { ConversationService } from './conversation.service.js';
 import {
-  ConversationDto,
   MemoryCreate,
   MemoryRecord,
   MemorySearchRequest,
@@ -183,8 +182,7 @@ export const agentsMcp: McpContribution = {
           ...(caller.kind === 'user' && caller.userId ? { userId: caller.userId } : {}),
           limit: RECENT_CONVERSATIONS,
         });
-        const conversations: ConversationDto[] = list.map(toConversationDto);
-        return { conversations };
+        return { conversations: list.map(toConversationDto) };
       },
     },
   ],
