@@ -41,6 +41,25 @@ const INSTRUCTIONS =
 const jsonSchema = (schema: TSchema): Record<string, unknown> =>
   JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
 
+/**
+ * A tool's input schema as clients see it: an argument with a default is optional (the default is filled in
+ * before validation), so a model is not told it must send it.
+ */
+function inputSchema(schema: TSchema): { type: 'object' } {
+  const json = jsonSchema(schema) as {
+    type: 'object';
+    required?: string[];
+    properties?: Record<string, object>;
+  };
+  if (json.required) {
+    json.required = json.required.filter(
+      (name) => !(json.properties?.[name] && 'default' in json.properties[name]),
+    );
+    if (json.required.length === 0) delete json.required;
+  }
+  return json;
+}
+
 interface FieldProblem {
   field: string;
   message: string;
@@ -157,7 +176,7 @@ export function buildMcpServer(request: FastifyRequest, registry: McpRegistry): 
       name: tool.name,
       title: tool.title,
       description: tool.description,
-      inputSchema: jsonSchema(tool.input) as { type: 'object' },
+      inputSchema: inputSchema(tool.input),
       outputSchema: jsonSchema(tool.output) as { type: 'object' },
       annotations: { title: tool.title, ...tool.annotations },
     })),
