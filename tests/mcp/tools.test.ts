@@ -14,7 +14,14 @@ import { ConsultationRequest } from '../../src/modules/reviews/consultation-requ
 import { Validation } from '../../src/modules/validations/validation.entity.js';
 import { makeConversation, makeMemory } from '../support/agents.factories.js';
 import { agentWithKey, person, type AgentPrincipal, type Person } from '../support/factories.js';
-import { listeningApp, mcpClient, structured, text, type ListeningApp } from '../support/mcp.js';
+import {
+  listeningApp,
+  mcpClient,
+  resourceJson,
+  structured,
+  text,
+  type ListeningApp,
+} from '../support/mcp.js';
 import { makeRequest } from '../support/reviews.factories.js';
 
 let t: ListeningApp;
@@ -282,20 +289,17 @@ describe('resources', () => {
       'oversight://agent/conversations',
       'oversight://agent/profile',
     ]);
-    const profile = JSON.parse(
-      (await client.readResource({ uri: 'oversight://agent/profile' })).contents[0]!.text as string,
-    );
+    const profile = resourceJson(await client.readResource({ uri: 'oversight://agent/profile' }));
     expect(profile).toMatchObject({ id: agent.agent.id, slug: agent.agent.slug });
     expect(profile.boundaries).toHaveProperty('requireApprovalFor');
 
     const conversation = await makeConversation(t.em(), owner.organization, agent.agent);
-    const recent = JSON.parse(
-      (await client.readResource({ uri: 'oversight://agent/conversations' })).contents[0]!.text as string,
+    const recent = resourceJson<{ conversations: { id: string }[] }>(
+      await client.readResource({ uri: 'oversight://agent/conversations' }),
     );
-    expect(recent.conversations.map((c: { id: string }) => c.id)).toContain(conversation.id);
-    const one = JSON.parse(
-      (await client.readResource({ uri: `oversight://conversations/${conversation.id}` })).contents[0]!
-        .text as string,
+    expect(recent.conversations.map((c) => c.id)).toContain(conversation.id);
+    const one = resourceJson<{ conversation: { id: string } }>(
+      await client.readResource({ uri: `oversight://conversations/${conversation.id}` }),
     );
     expect(one.conversation.id).toBe(conversation.id);
 

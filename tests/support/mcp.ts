@@ -80,3 +80,7 @@ export async function keyAddingProxy(
       }),
   };
 }
+
+/** The JSON of a resource read. */
+export const resourceJson = <T = Record<string, unknown>>(result: { contents: object[] }): T =>
+  JSON.parse((result.contents[0] as { text: string }).text) as T;
