@@ -14,6 +14,7 @@ import { healthRoutes } from './http/health.routes.js';
 import mcpPlugin from './http/mcp.plugin.js';
 import notificationsPlugin from './http/notifications.plugin.js';
 import ormPlugin from './http/orm.plugin.js';
+import principalsPlugin from './http/principals.plugin.js';
 import { agentsRoutes } from './modules/agents/routes.js';
 import { agentsMcp } from './modules/agents/tools.js';
 import { identityRoutes } from './modules/identity/routes.js';
@@ -72,6 +73,7 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
 
   await app.register(ormPlugin, { orm });
   await app.register(notificationsPlugin, { orm, database: config.database });
+  await app.register(principalsPlugin);
   await app.register(healthRoutes, { engine: config.database.engine });
   await app.register(
     async (api) => {

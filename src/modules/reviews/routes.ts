@@ -2,9 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { AppConfig } from '../../config.js';
-import { IdParams } from '../../common/schemas.js';
-import { errorResponses } from '../../http/errors.plugin.js';
-import { AuthService } from '../identity/auth.service.js';
+import { errorResponses, IdParams } from '../../common/schemas.js';
 import { ConsultationService } from './consultation.service.js';
 import {
   DeliveryDto,
@@ -169,7 +167,7 @@ export const reviewsRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = a
       },
     },
     async (request) => {
-      const caller = await new AuthService(request.em).resolveCaller(request.principal, request.params.id);
+      const caller = await request.callerIn(request.params.id);
       const hasWebhookSecret = await new WebhookSecretService(request.em).set(
         caller,
         request.body.secret,
