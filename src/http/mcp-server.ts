@@ -23,7 +23,8 @@ import type { FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { AppConfig } from '../config.js';
-import { loggableError, nulCharacterPaths, toErrorResponse } from './errors.plugin.js';
+import { loggableError, mapError } from '../common/error-mapping.js';
+import { nulCharacterPaths } from '../common/values.js';
 import type { Audience, McpContribution, McpTool, ToolContext } from './mcp-tools.js';
 import type { WorkItemWatch } from './work-item-watch.js';
 
@@ -67,8 +68,8 @@ interface FieldProblem {
 
 /** Every failing field of `value` against `schema`, named by its path (`options.2`, `question`). */
 function inputProblems(schema: TSchema, value: unknown): FieldProblem[] {
-  const problems: FieldProblem[] = nulCharacterPaths(value).map((path) => ({
-    field: path.replace(/^body\.?/, '') || '(arguments)',
+  const problems: FieldProblem[] = nulCharacterPaths(value, 'arguments').map((path) => ({
+    field: path.replace(/^arguments\.?/, '') || '(arguments)',
     message: 'must not contain a NUL character',
   }));
   if (problems.length > 0) return problems;
@@ -94,7 +95,7 @@ function toolError(text: string): CallToolResult {
 
 /** The tool error for anything a tool threw: the same classification as the API's error bodies. */
 function thrownToolError(error: unknown, tool: McpTool, request: FastifyRequest): CallToolResult {
-  const { status, body } = toErrorResponse(error);
+  const { statusCode: status, body } = mapError(error);
   if (status >= 500 && status !== 503) {
     request.log.error({ err: loggableError(error), tool: tool.name }, 'MCP tool failed');
   } else {
@@ -119,7 +120,7 @@ export interface McpRegistry {
 
 const resourceError = (error: unknown): McpError => {
   if (error instanceof McpError) return error;
-  const { status, body } = toErrorResponse(error);
+  const { statusCode: status, body } = mapError(error);
   const code =
     status === 404
       ? -32002 // the spec's "resource not found"

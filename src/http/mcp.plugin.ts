@@ -17,7 +17,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppConfig } from '../config.js';
 import { ForbiddenError } from '../common/errors.js';
-import { loggableError, toErrorResponse } from './errors.plugin.js';
+import { loggableError } from '../common/error-mapping.js';
+import { toErrorResponse } from './errors.plugin.js';
 import { buildMcpServer } from './mcp-server.js';
 import type { McpContribution } from './mcp-tools.js';
 import { WorkItemWatch, type NotificationSource } from './work-item-watch.js';
@@ -84,7 +85,7 @@ const mcpPlugin: FastifyPluginAsync<McpPluginOptions> = async (
   );
 
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = toErrorResponse(error);
+    const { statusCode: status, body } = toErrorResponse(error);
     if (status >= 500) request.log.error({ err: loggableError(error) }, 'MCP request failed');
     else request.log.info({ status, error: body.error }, body.message);
     const code = status === 400 ? ErrorCode.InvalidRequest : status >= 500 ? ErrorCode.InternalError : -32001;

@@ -3,9 +3,8 @@
  * `forget`), its profile (its DNA) and its recent conversations.
  */
 import Type from 'typebox';
-import { InvalidInputError } from '../../common/errors.js';
 import { Uuid } from '../../common/schemas.js';
-import { isStorableDate } from '../../common/values.js';
+import { parseInstant } from '../../common/values.js';
 import { defineTool, type McpContribution, type McpResourceTemplate } from '../../http/mcp-tools.js';
 import { AgentMemoryService } from './agent-memory.service.js';
 import { AgentService } from './agent.service.js';
@@ -22,12 +21,8 @@ import {
   toSearchResult,
 } from './schemas.js';
 
-const instant = (value: string | null | undefined, field: string): Date | null => {
-  if (value === undefined || value === null) return null;
-  const date = new Date(value);
-  if (!isStorableDate(date)) throw new InvalidInputError(`${field} is not a valid date-time`, { field });
-  return date;
-};
+const instant = (value: string | null | undefined, field: string): Date | null =>
+  value === undefined || value === null ? null : parseInstant(value, field);
 
 const m = MemoryCreate.properties;
 
