@@ -11,14 +11,19 @@ import type { AppConfig } from './config.js';
 import authPlugin from './http/auth.plugin.js';
 import errorsPlugin from './http/errors.plugin.js';
 import { healthRoutes } from './http/health.routes.js';
+import mcpPlugin from './http/mcp.plugin.js';
 import notificationsPlugin from './http/notifications.plugin.js';
 import ormPlugin from './http/orm.plugin.js';
 import principalsPlugin from './http/principals.plugin.js';
 import { agentsRoutes } from './modules/agents/routes.js';
+import { agentsMcp } from './modules/agents/tools.js';
 import { identityRoutes } from './modules/identity/routes.js';
 import { packageRoutes } from './modules/packages/routes.js';
+import { packagesMcp } from './modules/packages/tools.js';
 import { validationRoutes } from './modules/validations/routes.js';
+import { validationsMcp } from './modules/validations/tools.js';
 import { reviewsRoutes } from './modules/reviews/routes.js';
+import { reviewsMcp } from './modules/reviews/tools.js';
 import sessionPlugin from './http/session.plugin.js';
 import webPlugin from './http/web.plugin.js';
 import { identityPages } from './modules/identity/pages.js';
@@ -105,6 +110,18 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
       await inbox.register(packagesPages, { root });
     },
     { prefix: INBOX_PREFIX },
+  );
+  // The MCP endpoint: the same services behind API-key auth, as tools and resources (docs/mcp.md).
+  await app.register(
+    async (mcp) => {
+      await mcp.register(authPlugin);
+      await mcp.register(mcpPlugin, {
+        config,
+        notifications: app.notifications,
+        contributions: [reviewsMcp(config), validationsMcp, agentsMcp, packagesMcp],
+      });
+    },
+    { prefix: '/mcp' },
   );
   await app.register(webhookWorkerPlugin, { config, orm });
   return app;

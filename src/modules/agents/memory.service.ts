@@ -253,10 +253,31 @@ export class MemoryService {
     });
   }
 
+  /** The embedding of a text, as memory search embeds its `query` (one embedder for writing and searching). */
+  async embed(text: string): Promise<number[]> {
+    return embedText(text);
+  }
+
+  /** Deletes a memory; memory_logs keeps its last state, who deleted it and why (`reason`). */
+  async remove(caller: Caller, id: string, reason?: string | null): Promise<Memory> {
+    requireRole(caller, 'member');
+    const memory = await this.get(caller, id);
+    if (caller.kind === 'agent' && memory.agent?.id !== caller.agentId) {
+      throw new ForbiddenError(
+        "an agent deletes its own memories only, not the organization's or another agent's",
+      );
+    }
+    await this.asActor(caller, reason, async () => {
+      this.em.remove(memory);
+      await this.em.flush();
+    });
+    return memory;
+  }
+
   async search(caller: Caller, request: MemorySearch): Promise<ScoredMemory[]> {
     requireRole(caller, 'viewer');
     let vector = request.embedding;
-    if (!vector && request.query) vector = embedText(request.query);
+    if (!vector && request.query) vector = await this.embed(request.query);
     if (!vector) throw new InvalidInputError('give an embedding (or a query text)', { field: 'embedding' });
     const { embedding: _e, query: _q, ...options } = request;
     return this.em.getRepository(Memory).searchByEmbedding(caller.organizationId, vector, {
