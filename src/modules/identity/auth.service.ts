@@ -53,14 +53,14 @@ export class AuthService {
    */
   async checkPassword(email: string, password: string, guard: SignInGuard): Promise<User> {
     const throttle = new SignInThrottle(this.em, guard.limits);
-    await throttle.assertAllowed(email, guard.address);
+    const { accountFailures } = await throttle.assertAllowed(email, guard.address);
     const user = await this.em.getRepository(User).findByEmailWithPassword(email);
     const ok = await verifyPassword(password, user?.passwordHash ?? null);
     if (!user || !ok || !user.isActive) {
       await throttle.recordFailure(email, guard.address);
       throw new UnauthenticatedError('wrong email or password');
     }
-    await throttle.recordSuccess(email);
+    if (accountFailures > 0) await throttle.recordSuccess(email);
     return user;
   }
 

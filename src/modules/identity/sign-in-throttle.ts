@@ -26,8 +26,15 @@ export class SignInThrottle {
     private readonly limits: SignInLimits,
   ) {}
 
-  /** Refuses (429) when the account or the address has used up its failures in the window. */
-  async assertAllowed(email: string, address: string, now = new Date()): Promise<void> {
+  /**
+   * Refuses (429) when the account or the address has used up its failures in the window; otherwise says
+   * how many failures the account has in it (so a success only clears what is there).
+   */
+  async assertAllowed(
+    email: string,
+    address: string,
+    now = new Date(),
+  ): Promise<{ accountFailures: number }> {
     const since = new Date(now.getTime() - this.limits.windowSeconds * 1000);
     const rows = await this.em
       .getConnection()
@@ -51,8 +58,9 @@ export class SignInThrottle {
     const row = rows[0];
     const byAccount = Number(row?.by_account ?? 0);
     const byAddress = Number(row?.by_address ?? 0);
-    if (byAccount < this.limits.maxFailuresPerAccount && byAddress < this.limits.maxFailuresPerAddress)
-      return;
+    if (byAccount < this.limits.maxFailuresPerAccount && byAddress < this.limits.maxFailuresPerAddress) {
+      return { accountFailures: byAccount };
+    }
     const oldest = row?.oldest ? new Date(row.oldest).getTime() : now.getTime();
     const retryAfter = Math.max(
       1,
