@@ -62,7 +62,16 @@ export function workflowMain(m: WorkflowPageModel): Html {
   const w = m.workflow;
   const pr = w.packageRequest;
   const name = `${pr.packageName}@${pr.packageVersion}`;
+  // The notice (the outcome of the reviewer's own action) stays outside #item, which live updates replace.
   return html`<p><a href="/inbox" data-back>← Queue</a></p>
+    ${m.notice === 'decided' ? html`<p class="notice" role="status">Your decision was recorded.</p>` : ''}
+    ${
+      m.notice === 'taken'
+        ? html`<p class="notice error" role="alert">
+            Your decision was not recorded: someone decided first.
+          </p>`
+        : ''
+    }
     <article
       id="item"
       hx-get="${m.selfUrl}"
@@ -72,14 +81,6 @@ export function workflowMain(m: WorkflowPageModel): Html {
     >
       <p class="kind">Package · ${m.submission.projectName}</p>
       <h1>May <code>${name}</code> be used?</h1>
-      ${m.notice === 'decided' ? html`<p class="notice" role="status">Your decision was recorded.</p>` : ''}
-      ${
-        m.notice === 'taken'
-          ? html`<p class="notice error" role="alert">
-              Your decision was not recorded: someone decided first.
-            </p>`
-          : ''
-      }
       <dl class="facts">
         <div>
           <dt>Status</dt>

@@ -127,7 +127,16 @@ function deliveries(m: RequestPageModel): Html {
 export function requestMain(m: RequestPageModel): Html {
   const r = m.request;
   const now = new Date();
+  // The notice (the outcome of the reviewer's own action) stays outside #item, which live updates replace.
   return html`<p><a href="/inbox" data-back>← Queue</a></p>
+    ${m.notice === 'answered' ? html`<p class="notice" role="status">Your answer was recorded and is on its way to the agent.</p>` : ''}
+    ${
+      m.notice === 'taken'
+        ? html`<p class="notice error" role="alert">
+            Your answer was not recorded: this request was already closed.
+          </p>`
+        : ''
+    }
     <article
       id="item"
       hx-get="${m.selfUrl}"
@@ -137,14 +146,6 @@ export function requestMain(m: RequestPageModel): Html {
     >
       <p class="kind">Request · ${r.priority} priority</p>
       <h1>${m.agentName ?? 'An agent'} asks</h1>
-      ${m.notice === 'answered' ? html`<p class="notice" role="status">Your answer was recorded and is on its way to the agent.</p>` : ''}
-      ${
-        m.notice === 'taken'
-          ? html`<p class="notice error" role="alert">
-              Your answer was not recorded: this request was already closed.
-            </p>`
-          : ''
-      }
       <p class="question">${r.question}</p>
       <dl class="facts">
         <div>

@@ -65,7 +65,16 @@ function form(m: ValidationPageModel): Html {
 export function validationMain(m: ValidationPageModel): Html {
   const v = m.validation;
   const agent = v.registeredAgent?.name ?? v.agentId;
+  // The notice (the outcome of the reviewer's own action) stays outside #item, which live updates replace.
   return html`<p><a href="/inbox" data-back>← Queue</a></p>
+    ${m.notice === 'decided' ? html`<p class="notice" role="status">Your decision was recorded.</p>` : ''}
+    ${
+      m.notice === 'taken'
+        ? html`<p class="notice error" role="alert">
+            Your decision was not recorded: someone decided first.
+          </p>`
+        : ''
+    }
     <article
       id="item"
       hx-get="${m.selfUrl}"
@@ -75,14 +84,6 @@ export function validationMain(m: ValidationPageModel): Html {
     >
       <p class="kind">Validation · ${v.actionType}</p>
       <h1>${agent} wants to run <code>${v.actionType}</code></h1>
-      ${m.notice === 'decided' ? html`<p class="notice" role="status">Your decision was recorded.</p>` : ''}
-      ${
-        m.notice === 'taken'
-          ? html`<p class="notice error" role="alert">
-              Your decision was not recorded: someone decided first.
-            </p>`
-          : ''
-      }
       <p class="question">${v.actionDescription}</p>
       <dl class="facts">
         <div>
