@@ -36,6 +36,10 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
     entities,
     extensions: [Migrator, SeedManager],
     forceUtcTimezone: true,
+    // Nothing is written before an explicit flush or a transaction's commit (seed 000: autoflush off).
+    // MikroORM's default (auto) would flush pending inserts and removals before a query touching their
+    // table, outside any transaction, so a request failing after that query would leave them written.
+    flushMode: 'commit' as const,
     // SQL functions the migrations write by hand (seed 004 FR-6) are not entity metadata: never drop them.
     schemaGenerator: { ignoreRoutines: true },
     // Queries are logged without their parameters: they can carry hashes and secrets.
