@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { LockMode, type EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
 import { requireRole, type Caller } from '../identity/access.js';
@@ -199,21 +199,31 @@ export class MemoryService {
     });
   }
 
-  /** Changes a memory; a new content bumps `version`, naming `supersededBy` marks it superseded. */
+  /**
+   * Changes a memory; a new content bumps `version`, naming `supersededBy` marks it superseded. The row is
+   * locked and read again inside the transaction, so two concurrent changes queue: the second sees the
+   * first one's content, version and tags (never two writes of the same version).
+   */
   async update(caller: Caller, id: string, patch: MemoryPatch): Promise<Memory> {
     requireRole(caller, 'member');
-    const memory = await this.get(caller, id);
-    if (caller.kind === 'agent' && memory.agent && memory.agent.id !== caller.agentId) {
+    const found = await this.get(caller, id);
+    if (caller.kind === 'agent' && found.agent && found.agent.id !== caller.agentId) {
       throw new ForbiddenError("an agent cannot change another agent's memories");
     }
     if (patch.embedding) assertEmbedding(patch.embedding);
     if (patch.supersededBy) {
-      if (patch.supersededBy === memory.id) {
+      if (patch.supersededBy === found.id) {
         throw new InvalidInputError('a memory cannot supersede itself', { field: 'supersededBy' });
       }
       await this.get(caller, patch.supersededBy);
     }
     return this.asActor(caller, patch.reason, async () => {
+      const memory = await this.em.findOneOrFail(
+        Memory,
+        { id: found.id },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+      );
+      await this.em.populate(memory, ['tags'], { refresh: true });
       if (patch.content !== undefined && patch.content !== memory.content) {
         memory.content = patch.content;
         memory.version += 1;
