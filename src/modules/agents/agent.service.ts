@@ -115,12 +115,10 @@ export class AgentService {
   private async locked<T>(caller: Caller, id: string, work: (agent: Agent) => T | Promise<T>): Promise<T> {
     await this.em.begin();
     try {
-      const agent = await this.em
-        .getRepository(Agent)
-        .getInOrganization(caller.organizationId, id, {
-          lockMode: LockMode.PESSIMISTIC_WRITE,
-          refresh: true,
-        });
+      const agent = await this.em.getRepository(Agent).getInOrganization(caller.organizationId, id, {
+        lockMode: LockMode.PESSIMISTIC_WRITE,
+        refresh: true,
+      });
       const result = await work(agent);
       await this.em.commit();
       return result;
