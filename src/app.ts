@@ -11,6 +11,7 @@ import type { AppConfig } from './config.js';
 import authPlugin from './http/auth.plugin.js';
 import errorsPlugin from './http/errors.plugin.js';
 import { healthRoutes } from './http/health.routes.js';
+import notificationsPlugin from './http/notifications.plugin.js';
 import ormPlugin from './http/orm.plugin.js';
 import { agentsRoutes } from './modules/agents/routes.js';
 import { identityRoutes } from './modules/identity/routes.js';
@@ -65,6 +66,7 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   await app.register(ormPlugin, { orm });
+  await app.register(notificationsPlugin, { orm, database: config.database });
   await app.register(healthRoutes, { engine: config.database.engine });
   await app.register(
     async (api) => {

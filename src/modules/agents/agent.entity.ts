@@ -2,6 +2,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { baseProperties, setUpdatedAtTrigger } from '../../common/base.entity.js';
 import { Organization } from '../identity/organization.entity.js';
 import { User } from '../identity/user.entity.js';
+import { authNotifyTriggers } from '../../db/notify-triggers.js';
 import { AgentRepository } from './agent.repository.js';
 import {
   DnaJsonType,
@@ -65,7 +66,11 @@ export const AgentSchema = defineEntity({
         `jsonb_typeof(memory_config) = 'object' and jsonb_typeof(boundaries) = 'object'`,
     },
   ],
-  triggers: [setUpdatedAtTrigger('set_updated_at_agent', 'agents')],
+  triggers: [
+    setUpdatedAtTrigger('set_updated_at_agent', 'agents'),
+    // an agent's keys work only while it is active
+    ...authNotifyTriggers('agents', 'agent', 'id', ['status', 'organization_id']),
+  ],
 });
 
 export class Agent extends AgentSchema.class {}

@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { createdAtProperty, idProperty, timestamptz } from '../../common/base.entity.js';
+import { authNotifyTriggers } from '../../db/notify-triggers.js';
 import { Agent } from '../agents/agent.entity.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import type { ApiKeyScope } from './enums.js';
@@ -36,6 +37,16 @@ export const ApiKeySchema = defineEntity({
     lastUsedAt: timestamptz().nullable(),
     createdAt: createdAtProperty(),
   },
+  // The principal cache (src/modules/identity/principal-cache.ts) forgets a key when it changes.
+  triggers: authNotifyTriggers('api_keys', 'api_key', 'id', [
+    'key_hash',
+    'revoked_at',
+    'expires_at',
+    'scopes',
+    'organization_id',
+    'user_id',
+    'agent_id',
+  ]),
   checks: [
     {
       name: 'api_keys_owner_present',

@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
+import { authNotifyTriggers } from '../../db/notify-triggers.js';
 import { MEMBERSHIP_ROLES } from './enums.js';
 import { MembershipRepository } from './membership.repository.js';
 import { Organization } from './organization.entity.js';
@@ -18,6 +19,14 @@ export const MembershipSchema = defineEntity({
     role: p.enum(MEMBERSHIP_ROLES).nativeEnumName('user_role'),
     createdAt: createdAtProperty(),
   },
+  // A new, changed or removed membership changes which organizations a user acts in, and with which role.
+  triggers: authNotifyTriggers(
+    'memberships',
+    'membership',
+    'user_id',
+    ['role', 'user_id', 'organization_id'],
+    true,
+  ),
   uniques: [{ name: 'memberships_user_id_organization_id_unique', properties: ['user', 'organization'] }],
 });
 

@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { baseProperties, setUpdatedAtTrigger, timestamptz } from '../../common/base.entity.js';
+import { authNotifyTriggers } from '../../db/notify-triggers.js';
 import { TIERS } from './enums.js';
 import { UserRepository } from './user.repository.js';
 
@@ -29,8 +30,12 @@ export const UserSchema = defineEntity({
       expression: 'create unique index "users_email_lower_unique" on "users" (lower("email"))',
     },
   ],
-  // seed 004 FR-7 (the shared function is created by the agents migration)
-  triggers: [setUpdatedAtTrigger('set_updated_at_user', 'users')],
+  // (the shared updated_at function is created by the agents migration)
+  // seed 004 FR-7; the principal cache forgets a user who is deactivated or deleted
+  triggers: [
+    setUpdatedAtTrigger('set_updated_at_user', 'users'),
+    ...authNotifyTriggers('users', 'user', 'id', ['is_active', 'deleted_at']),
+  ],
   checks: [{ name: 'users_email_format', expression: `email ~* '^[^@]+@[^@]+\\.[^@]+$'` }],
   filters: {
     notDeleted: { name: 'notDeleted', cond: { deletedAt: null }, default: true },

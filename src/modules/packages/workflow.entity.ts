@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { workItemNotifyTrigger } from '../../db/notify-triggers.js';
 import { baseProperties } from '../../common/base.entity.js';
 import { Organization } from '../identity/organization.entity.js';
 import { CheckResult } from './check-result.entity.js';
@@ -26,6 +27,8 @@ export const WorkflowSchema = defineEntity({
     checkResults: () => p.oneToMany(CheckResult).mappedBy('workflow'),
   },
   indexes: [{ name: 'workflows_organization_id_status_index', properties: ['organization', 'status'] }],
+  // Live views (the inbox, MCP's ask_human) wake on src/db/notifications.ts's work-items channel.
+  triggers: [workItemNotifyTrigger('workflows', 'workflow')],
   checks: [
     {
       name: 'workflows_stage_matches_status',

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { workItemNotifyTrigger } from '../../db/notify-triggers.js';
 import { baseProperties, timestamptz } from '../../common/base.entity.js';
 import { Agent } from '../agents/agent.entity.js';
 import { ApiKey } from '../identity/api-key.entity.js';
@@ -80,6 +81,8 @@ export const ConsultationRequestSchema = defineEntity({
         `where status = 'pending' and deleted_at is null`,
     },
   ],
+  // Live views (the inbox, MCP's ask_human) wake on src/db/notifications.ts's work-items channel.
+  triggers: [workItemNotifyTrigger('consultation_requests', 'request')],
   checks: [
     { name: 'consultation_requests_question_not_empty', expression: 'length(btrim(question)) > 0' },
     {

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { workItemNotifyTrigger } from '../../db/notify-triggers.js';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
 import { Agent } from '../agents/agent.entity.js';
 import { Organization } from '../identity/organization.entity.js';
@@ -50,6 +51,8 @@ export const ValidationSchema = defineEntity({
       properties: ['organization', 'decision', 'createdAt'],
     },
   ],
+  // Live views (the inbox, MCP's ask_human) wake on src/db/notifications.ts's work-items channel.
+  triggers: [workItemNotifyTrigger('validations', 'validation')],
   checks: [
     { name: 'validations_agent_id_not_blank', expression: `btrim(agent_id) <> ''` },
     { name: 'validations_action_type_not_blank', expression: `btrim(action_type) <> ''` },

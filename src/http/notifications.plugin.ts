@@ -1,0 +1,35 @@
+/**
+ * `app.notifications`: the process's LISTEN/NOTIFY hub (src/db/notifications.ts), started with the app
+ * and closed before the ORM. Pass `notifications` to share one hub between several apps of a process.
+ */
+import type { MikroORM } from '@mikro-orm/core';
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import type { DatabaseTarget } from '../config.js';
+import { startNotifications, type NotificationHub } from '../db/notifications.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    notifications: NotificationHub;
+  }
+}
+
+export interface NotificationsPluginOptions {
+  orm: MikroORM;
+  database: DatabaseTarget;
+}
+
+const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions> = async (
+  app,
+  { orm, database },
+) => {
+  const hub = await startNotifications(orm, database, { log: (message) => app.log.warn(message) });
+  app.decorate('notifications', hub);
+  app.addHook('onClose', async () => hub.close());
+};
+
+export default fp(notificationsPlugin, {
+  name: 'oversight-notifications',
+  fastify: '5.x',
+  dependencies: ['oversight-orm'],
+});
