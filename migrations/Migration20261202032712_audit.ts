@@ -7,6 +7,7 @@ import { Migration } from '@mikro-orm/migrations';
  * - item 12: `log_memory_change` stamps each entry with the instant the memory row records for it (a
  *   creation no later than created_at, an update at its updated_at, strictly after the previous entry),
  *   and `reconstruct_memory_at` also answers at created_at for creations logged before this change;
+ * - item 14: owner_id repaired where it no longer names a live owner (the services keep it true now);
  * - item 15: `api_keys.permissions` is dropped: nothing read or wrote it (see the README);
  * - item 17: an index for the conversation retention job;
  * - item 18: `license_allowlist.created_by_id` takes back the seed's name `created_by`.
@@ -64,6 +65,21 @@ language sql stable as $$
   where l.action <> 'deleted'
 $$;`;
 
+// Item 14: owner_id names a live account holding the owner role. Organizations where it no longer does
+// (its holder left, was demoted or deleted the account before the services kept it) get the
+// longest-standing live owner. Not undone by down(): the repaired values are valid under both versions.
+const REPAIR_OWNER_ID = `update organizations o set owner_id = (
+    select m.user_id from memberships m join users u on u.id = m.user_id
+    where m.organization_id = o.id and m.role = 'owner' and u.deleted_at is null and u.is_active
+    order by m.created_at, m.id limit 1)
+  where not exists (
+    select 1 from memberships m join users u on u.id = m.user_id
+    where m.organization_id = o.id and m.user_id = o.owner_id and m.role = 'owner'
+      and u.deleted_at is null and u.is_active)
+  and exists (
+    select 1 from memberships m join users u on u.id = m.user_id
+    where m.organization_id = o.id and m.role = 'owner' and u.deleted_at is null and u.is_active);`;
+
 export class Migration20261202032712_audit extends Migration {
   override name = 'Migration20261202032712_audit';
 
@@ -112,6 +128,7 @@ export class Migration20261202032712_audit extends Migration {
     this.addSql(`drop trigger if exists "set_updated_at_memory" on "memories";`);
     this.addSql(SET_UPDATED_AT_MEMORY_AFTER);
     this.addSql(RECONSTRUCT_AFTER);
+    this.addSql(REPAIR_OWNER_ID);
   }
 
   override down(): void | Promise<void> {

@@ -1,4 +1,4 @@
-import { LockMode, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { ConflictError, InvalidInputError, RuleViolationError } from '../../common/errors.js';
 import { actorOf, requireRole, type Caller } from '../identity/access.js';
 import { ApiKeyService, type MintedKey } from '../identity/api-key.service.js';
@@ -115,10 +115,7 @@ export class AgentService {
   private async locked<T>(caller: Caller, id: string, work: (agent: Agent) => T | Promise<T>): Promise<T> {
     await this.em.begin();
     try {
-      const agent = await this.em.getRepository(Agent).getInOrganization(caller.organizationId, id, {
-        lockMode: LockMode.PESSIMISTIC_WRITE,
-        refresh: true,
-      });
+      const agent = await this.em.getRepository(Agent).lockInOrganization(caller.organizationId, id);
       const result = await work(agent);
       await this.em.commit();
       return result;

@@ -1,4 +1,4 @@
-import { LockMode, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
 import { requireRole, type Caller } from '../identity/access.js';
@@ -218,11 +218,7 @@ export class MemoryService {
       await this.get(caller, patch.supersededBy);
     }
     return this.asActor(caller, patch.reason, async () => {
-      const memory = await this.em.findOneOrFail(
-        Memory,
-        { id: found.id },
-        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
-      );
+      const memory = await this.em.getRepository(Memory).lockInOrganization(caller.organizationId, found.id);
       await this.em.populate(memory, ['tags'], { refresh: true });
       if (patch.content !== undefined && patch.content !== memory.content) {
         memory.content = patch.content;
