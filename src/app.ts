@@ -19,6 +19,7 @@ import { packageRoutes } from './modules/packages/routes.js';
 import { validationRoutes } from './modules/validations/routes.js';
 import { reviewsRoutes } from './modules/reviews/routes.js';
 import webhookWorkerPlugin from './modules/reviews/worker.plugin.js';
+import retentionPlugin from './modules/agents/retention.plugin.js';
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -80,5 +81,6 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
     { prefix: '/api/v1' },
   );
   await app.register(webhookWorkerPlugin, { config, orm });
+  await app.register(retentionPlugin, { config, orm });
   return app;
 }

@@ -111,7 +111,7 @@ export const EnvSchema = Type.Object({
   WEBHOOK_WORKER_ENABLED: Type.Optional(
     Type.Boolean({
       description:
-        'run the webhook/expiry worker inside the API process (default true, false when NODE_ENV=test); one of true, false, 1, 0',
+        'run the background worker (webhook deliveries, request expiry, conversation retention) inside the API process (default true, false when NODE_ENV=test); one of true, false, 1, 0',
     }),
   ),
   WEBHOOK_POLL_INTERVAL_MS: Type.Integer({
@@ -144,6 +144,20 @@ export const EnvSchema = Type.Object({
     maximum: 86_400_000,
     default: 3_600_000,
     description: 'an integer number of milliseconds from 10 to 86400000: the longest delay between attempts',
+  }),
+  // --- agents: conversation retention (organizations.conversation_retention_days) ---
+  CONVERSATION_RETENTION_INTERVAL_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 86_400_000,
+    default: 3_600_000,
+    description:
+      'an integer number of milliseconds from 1000 to 86400000 between two passes of the conversation retention job',
+  }),
+  CONVERSATION_RETENTION_BATCH_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 500,
+    description: 'an integer from 1 to 10000: conversations deleted per statement by the retention job',
   }),
   WEBHOOK_ALLOW_LOOPBACK: Bool('allow webhook destinations on loopback addresses (127.0.0.0/8, ::1)', false),
   WEBHOOK_ALLOW_PRIVATE: Bool(
@@ -193,7 +207,14 @@ export interface AppConfig {
   seedDemo: boolean;
   reviews: { defaultTtlSeconds: number };
   webhooks: WebhookSettings;
+  retention: RetentionSettings;
   encryption: EncryptionKeys;
+}
+
+/** The conversation retention job (src/modules/agents/conversation-retention.ts). */
+export interface RetentionSettings {
+  intervalMs: number;
+  batchSize: number;
 }
 
 export interface WebhookSettings {
@@ -380,6 +401,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       backoffMaxMs: e.WEBHOOK_BACKOFF_MAX_MS,
       allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK,
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    },
+    retention: {
+      intervalMs: e.CONVERSATION_RETENTION_INTERVAL_MS,
+      batchSize: e.CONVERSATION_RETENTION_BATCH_SIZE,
     },
     encryption: { current, previous, insecureDevelopmentKey: !e.OVERSIGHT_ENCRYPTION_KEY },
   };
