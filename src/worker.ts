@@ -10,7 +10,7 @@
 import { ConfigError, describeDatabase, loadConfig } from './config.js';
 import { DomainError } from './common/errors.js';
 import { connectOrm } from './db/orm.js';
-import { loggableError } from './http/errors.plugin.js';
+import { loggableError } from './common/error-mapping.js';
 import { reencryptWebhookSecrets } from './modules/reviews/webhook-secret.js';
 import { WebhookWorker } from './modules/reviews/webhook.worker.js';
 import { ConversationRetentionJob } from './modules/agents/conversation-retention.js';

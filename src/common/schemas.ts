@@ -1,5 +1,5 @@
 /** TypeBox building blocks shared by every context's schemas. */
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 
 export const Uuid = Type.String({ format: 'uuid', description: 'UUID' });
 export const DateTime = Type.String({ format: 'date-time' });
@@ -7,6 +7,24 @@ export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(sch
   Type.Union([schema, Type.Null()]);
 
 export const IdParams = Type.Object({ id: Uuid });
+
+/** The one error body of the API: `{ error, message, fields?, details?, retryable? }`. */
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.String({ description: 'machine-readable code' }),
+    message: Type.String(),
+    fields: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    retryable: Type.Optional(Type.Boolean()),
+  },
+  { $id: 'ErrorResponse', title: 'ErrorResponse' },
+);
+export type ErrorBody = Static<typeof ErrorResponse>;
+
+/** Response schemas for the given error statuses, for a route's `schema.response`. */
+export function errorResponses(...codes: number[]): Record<number, typeof ErrorResponse> {
+  return Object.fromEntries(codes.map((c) => [c, ErrorResponse]));
+}
 
 /** Cursor pagination: `limit` items after `cursor` (opaque, from the previous page's `nextCursor`). */
 export const PageQuery = Type.Object({
@@ -32,3 +50,26 @@ export const NonBlank = (maxLength: number, description?: string) =>
     pattern: '^(?![\\s\\S]*\\u0000)[\\s\\S]*\\S',
     ...(description && { description }),
   });
+
+/** A copy of a schema without the given keywords, at every depth (TypeBox's hidden markers kept hidden). */
+export function strip<T>(schema: T, keywords: readonly string[]): T {
+  if (Array.isArray(schema)) return schema.map((item) => strip(item, keywords)) as T;
+  if (schema === null || typeof schema !== 'object') return schema;
+  const copy = {};
+  for (const key of Reflect.ownKeys(schema)) {
+    if (typeof key === 'string' && keywords.includes(key)) continue;
+    // keep non-enumerable markers non-enumerable (ajv's strict mode rejects them otherwise)
+    const descriptor = Object.getOwnPropertyDescriptor(schema, key)!;
+    Object.defineProperty(copy, key, { ...descriptor, value: strip(descriptor.value, keywords) });
+  }
+  return copy as T;
+}
+
+/**
+ * Request bodies are validated with `useDefaults`: input schemas must not carry the DNA defaults, or a
+ * partial DNA part would be completed with defaults that then overwrite the stored values.
+ */
+export const withoutDefaults = <T>(schema: T): T => strip(schema, ['default']);
+
+/** Every property optional at every depth, no defaults: the service validates the merged whole. */
+export const deepPartial = <T>(schema: T): T => strip(schema, ['default', 'required']);

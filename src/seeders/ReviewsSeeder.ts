@@ -5,7 +5,7 @@ import { Agent } from '../modules/agents/agent.entity.js';
 import { Organization } from '../modules/identity/organization.entity.js';
 import { User } from '../modules/identity/user.entity.js';
 import { ConsultationRequest, type RequestResponse } from '../modules/reviews/consultation-request.entity.js';
-import { recordWebhookEvent } from '../modules/reviews/consultation.service.js';
+import { recordWebhookEvent } from '../modules/reviews/webhook-outbox.js';
 import type { RequestPriority, RequestStatus, WebhookEvent } from '../modules/reviews/enums.js';
 import { WebhookDelivery } from '../modules/reviews/webhook-delivery.entity.js';
 import { encryptWebhookSecret } from '../modules/reviews/webhook-secret.js';

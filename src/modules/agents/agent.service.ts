@@ -11,6 +11,7 @@ import {
   AgentMemoryConfig,
   AgentModelConfig,
   AgentPersonality,
+  agentDna,
   parseDna,
   type AgentDNA,
 } from './dna.js';
@@ -30,21 +31,8 @@ export interface AgentFilter {
   status?: AgentStatus;
 }
 
-/** The DNA of an agent as one typed object (seed 004 FR-9 `AgentDNA`). */
-export const agentDna = (a: Agent): AgentDNA => ({
-  name: a.name,
-  slug: a.slug,
-  tagline: a.tagline ?? null,
-  avatarEmoji: a.avatarEmoji ?? null,
-  personality: a.personality,
-  sharedSkillNames: a.sharedSkillNames,
-  customSkillNames: a.customSkillNames,
-  disabledSkillNames: a.disabledSkillNames,
-  modelConfig: a.modelConfigJson,
-  memoryConfig: a.memoryConfig,
-  boundaries: a.boundaries,
-  status: a.status,
-});
+/** Moved to dna.ts (the contract must not import a service); kept for bench/orm-vs-raw.ts. */
+export { agentDna } from './dna.js';
 
 /** Agents of an organization: admins and owners shape them, everyone in the organization reads them. */
 export class AgentService {

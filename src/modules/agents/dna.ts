@@ -10,6 +10,7 @@ import { JsonType, type Platform, type TransformContext } from '@mikro-orm/core'
 import Type, { type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { InvalidInputError } from '../../common/errors.js';
+import type { Agent } from './agent.entity.js';
 import { AGENT_STATUSES } from './enums.js';
 
 const Text = (maxLength: number, def = '') => Type.String({ maxLength, default: def });
@@ -122,6 +123,22 @@ export const AgentDNA = Type.Object(
   { additionalProperties: false },
 );
 export type AgentDNA = Static<typeof AgentDNA>;
+
+/** The DNA of an agent as one typed object (seed 004 FR-9 `AgentDNA`). */
+export const agentDna = (a: Agent): AgentDNA => ({
+  name: a.name,
+  slug: a.slug,
+  tagline: a.tagline ?? null,
+  avatarEmoji: a.avatarEmoji ?? null,
+  personality: a.personality,
+  sharedSkillNames: a.sharedSkillNames,
+  customSkillNames: a.customSkillNames,
+  disabledSkillNames: a.disabledSkillNames,
+  modelConfig: a.modelConfigJson,
+  memoryConfig: a.memoryConfig,
+  boundaries: a.boundaries,
+  status: a.status,
+});
 
 /** Validates `value` against `schema` after filling in defaults; a failure names the field. */
 export function parseDna<S extends TSchema>(schema: S, value: unknown, field: string): Static<S> {

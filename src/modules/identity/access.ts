@@ -30,6 +30,9 @@ export const actorOf = (p: Principal): Actor => ({
   apiKeyId: p.apiKeyId,
 });
 
+/** The sweeper and the worker act as the system: an audit entry with no user, agent or key. */
+export const SYSTEM_ACTOR: Actor = { userId: null, agentId: null, apiKeyId: null };
+
 export function requireScope(p: Principal, scope: ApiKeyScope): void {
   if (!p.scopes.includes(scope)) {
     throw new ForbiddenError(`this API key lacks the '${scope}' scope`);

@@ -12,7 +12,7 @@
  * Pure: no I/O. Throws InvalidInputError (not a lockfile) or RuleViolationError (unsupported version).
  */
 import { InvalidInputError, RuleViolationError } from '../../common/errors.js';
-import { unstorableJson } from './json.js';
+import { unstorableJson } from '../../common/values.js';
 
 export const SUPPORTED_LOCKFILE_VERSIONS = [1, 2, 3] as const;
 export const MAX_NAME_LENGTH = 214; // npm's own limit

@@ -1,5 +1,5 @@
 import { BaseRepository } from '../../common/base.repository.js';
-import { execute } from './sql.js';
+import { execute } from '../../db/sql.js';
 import { WORKFLOW_STATUSES, type WorkflowStatus } from './enums.js';
 import type { Workflow } from './workflow.entity.js';
 

@@ -1,12 +1,12 @@
 import { LockMode, type EntityManager } from '@mikro-orm/core';
 import { InvalidInputError, NotFoundError } from '../../common/errors.js';
+import { unstorableJson } from '../../common/values.js';
+import { execute } from '../../db/sql.js';
 import { actorOf, requireRole, requireUser, type Caller } from '../identity/access.js';
 import { CheckResult } from './check-result.entity.js';
 import type { CheckStatus } from './enums.js';
 import { PackageRequest } from './package-request.entity.js';
 import { PackageSubmission } from './package-submission.entity.js';
-import { unstorableJson } from './json.js';
-import { execute } from './sql.js';
 import { Workflow } from './workflow.entity.js';
 import { WorkflowEngine, type LatestChecks } from './workflow-engine.js';
 

@@ -1,44 +1,31 @@
 import { LockMode, type EntityData, type EntityManager } from '@mikro-orm/core';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
+import { execute } from '../../db/sql.js';
 import {
-  ConflictError,
-  ForbiddenError,
-  InvalidInputError,
-  NotFoundError,
-  RuleViolationError,
-} from '../../common/errors.js';
-import { newId } from '../../common/base.entity.js';
-import { isStorableDate } from '../../common/values.js';
-import { actorOf, requireAgent, requireRole, requireUser, type Caller } from '../identity/access.js';
+  actorOf,
+  requireAgent,
+  requireRole,
+  requireUser,
+  SYSTEM_ACTOR,
+  type Caller,
+} from '../identity/access.js';
 import type { Actor } from '../identity/audit-log.repository.js';
 import { AuditLog } from '../identity/audit-log.entity.js';
 import { atLeast } from '../identity/enums.js';
 import { Membership } from '../identity/membership.entity.js';
 import { Organization } from '../identity/organization.entity.js';
+import {
+  checkAnswer,
+  checkCreateInput,
+  type CreateRequestInput,
+  type CreateRequestRules,
+} from './consultation-input.js';
 import { ConsultationRequest, type RequestResponse } from './consultation-request.entity.js';
-import { checkDestinationShape, DestinationRefusedError, type DestinationPolicy } from './destination.js';
-import type { RequestPriority, RequestStatus, WebhookEvent } from './enums.js';
-import { toRequestDto } from './schemas.js';
+import type { RequestPriority, RequestStatus } from './enums.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
-import { rawExecute } from './webhook-delivery.repository.js';
+import { recordWebhookEvent } from './webhook-outbox.js';
 
-export interface CreateRequestInput {
-  question: string;
-  context?: Record<string, unknown>;
-  answerKind?: 'choice' | 'text';
-  options?: string[];
-  priority?: RequestPriority;
-  assigneeId?: string | null;
-  callbackUrl?: string | null;
-  expiresAt?: string;
-  expiresInSeconds?: number;
-  metadata?: Record<string, unknown>;
-}
-
-/** Settings the service needs, passed by the caller (routes read them from the configuration). */
-export interface CreateRequestRules {
-  defaultTtlSeconds: number;
-  destinations: DestinationPolicy;
-}
+export type { CreateRequestInput, CreateRequestRules } from './consultation-input.js';
 
 export interface ListInput {
   limit: number;
@@ -48,52 +35,6 @@ export interface ListInput {
   agentId?: string;
   assigneeId?: string;
   includeDeleted?: boolean;
-}
-
-const MAX_TTL_MS = 30 * 24 * 3600 * 1000;
-/** The sweeper and the worker act as the system: an audit entry with no user, agent or key. */
-export const SYSTEM_ACTOR: Actor = { userId: null, agentId: null, apiKeyId: null };
-
-/**
- * The outbox write: attempt 1 of a new event, `pending` and due now, in the caller's unit of work, so it
- * commits (or rolls back) together with the state change it reports.
- */
-export function recordWebhookEvent(
-  em: EntityManager,
-  request: ConsultationRequest,
-  event: WebhookEvent,
-  organizationWebhookUrl: string | null | undefined,
-): WebhookDelivery {
-  const eventId = newId();
-  const now = new Date();
-  return em.create(WebhookDelivery, {
-    organization: request.organization,
-    request,
-    eventId,
-    event,
-    attempt: 1,
-    status: 'pending',
-    url: request.callbackUrl ?? organizationWebhookUrl ?? null,
-    payload: {
-      id: eventId,
-      type: event,
-      createdAt: now.toISOString(),
-      data: { request: toRequestDto(request) },
-    },
-    nextAttemptAt: now,
-  });
-}
-
-/**
- * A date-time from a request body as a Date. The schema's `date-time` format accepts strings `new Date`
- * cannot represent (a leap second, `23:59:60Z`): those are a 400 here, not an Invalid Date that fails later.
- */
-function parseInstant(value: string, field: string): Date {
-  const date = new Date(value);
-  if (!isStorableDate(date)) {
-    throw new InvalidInputError(`${field} is not a valid date-time`, { field });
-  }
-  return date;
 }
 
 /** Consultation requests: agents ask, people answer, the answer goes back to the agent. */
@@ -124,41 +65,7 @@ export class ConsultationService {
   ): Promise<ConsultationRequest> {
     requireAgent(caller);
     requireRole(caller, 'member');
-    const answerKind = input.answerKind ?? (input.options?.length ? 'choice' : 'text');
-    const options = input.options ?? [];
-    if (answerKind === 'choice' && options.length < 2) {
-      throw new InvalidInputError('a choice question needs at least two options', { field: 'options' });
-    }
-    if (answerKind === 'text' && options.length > 0) {
-      throw new InvalidInputError('a free-text question takes no options', { field: 'options' });
-    }
-    if (!input.question.trim())
-      throw new InvalidInputError('question must not be blank', { field: 'question' });
-    if (input.expiresAt && input.expiresInSeconds) {
-      throw new InvalidInputError('give expiresAt or expiresInSeconds, not both', { field: 'expiresAt' });
-    }
-    const now = Date.now();
-    const expiresAt = input.expiresAt
-      ? parseInstant(input.expiresAt, 'expiresAt')
-      : new Date(now + (input.expiresInSeconds ?? rules.defaultTtlSeconds) * 1000);
-    if (expiresAt.getTime() <= now) {
-      throw new InvalidInputError('expiresAt must be in the future', { field: 'expiresAt' });
-    }
-    if (expiresAt.getTime() > now + MAX_TTL_MS) {
-      throw new InvalidInputError('expiresAt must be within 30 days', { field: 'expiresAt' });
-    }
-    if (input.callbackUrl) {
-      try {
-        checkDestinationShape(input.callbackUrl, rules.destinations);
-      } catch (error) {
-        if (error instanceof DestinationRefusedError) {
-          throw new InvalidInputError(`callbackUrl is not allowed: ${error.message}`, {
-            field: 'callbackUrl',
-          });
-        }
-        throw error;
-      }
-    }
+    const { answerKind, options, expiresAt } = checkCreateInput(input, rules);
     if (input.assigneeId) {
       const member = await this.em.getRepository(Membership).findFor(input.assigneeId, caller.organizationId);
       if (!member) {
@@ -232,7 +139,7 @@ export class ConsultationService {
 
   /** Why a guarded update found nothing: the request's state, read on `em` (the transaction, if any). */
   private async conflictFor(em: EntityManager, id: string, organizationId: string): Promise<ConflictError> {
-    const rows = await rawExecute<{ status: RequestStatus; expired: boolean }[]>(
+    const rows = await execute<{ status: RequestStatus; expired: boolean }[]>(
       em,
       'select status, expires_at <= now() as expired from consultation_requests where id = ? and organization_id = ?',
       [id, organizationId],
@@ -271,7 +178,7 @@ export class ConsultationService {
     requireUser(caller);
     requireRole(caller, 'member');
     const current = await this.get(caller, id);
-    this.checkAnswer(current, answer);
+    checkAnswer(current, answer);
     if (current.status !== 'pending') throw await this.conflictFor(this.em, id, caller.organizationId);
     const response: RequestResponse = {
       ...(answer.choice !== undefined ? { choice: answer.choice } : {}),
@@ -302,23 +209,6 @@ export class ConsultationService {
       });
       return request;
     });
-  }
-
-  private checkAnswer(request: ConsultationRequest, answer: RequestResponse) {
-    if (request.answerKind === 'choice') {
-      if (answer.text !== undefined || answer.choice === undefined) {
-        throw new RuleViolationError('this request takes one of its options as `choice`', {
-          options: request.options,
-        });
-      }
-      if (!request.options.includes(answer.choice)) {
-        throw new RuleViolationError(`'${answer.choice}' is not one of the allowed answers`, {
-          options: request.options,
-        });
-      }
-    } else if (answer.choice !== undefined || !answer.text?.trim()) {
-      throw new RuleViolationError('this request takes a free-text answer as `text`');
-    }
   }
 
   /**
@@ -393,7 +283,7 @@ export class ConsultationService {
    */
   async expireDue(limit = 100): Promise<number> {
     return this.em.transactional(async (tem) => {
-      const rows = await rawExecute<{ id: string }[]>(
+      const rows = await execute<{ id: string }[]>(
         tem,
         `update consultation_requests set status = 'expired', updated_at = now()
           where id in (

@@ -2,8 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { AppConfig } from '../../config.js';
-import { IdParams } from '../../common/schemas.js';
-import { errorResponses } from '../../http/errors.plugin.js';
+import { errorResponses, IdParams } from '../../common/schemas.js';
 import { AuthService } from '../identity/auth.service.js';
 import { ConsultationService } from './consultation.service.js';
 import {

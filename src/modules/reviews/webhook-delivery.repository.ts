@@ -1,9 +1,6 @@
-import type { EntityManager } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/core';
+import { execute } from '../../db/sql.js';
 import type { WebhookDelivery } from './webhook-delivery.entity.js';
-
-const rawExecute = <T>(em: EntityManager, sql: string, params: unknown[]): Promise<T> =>
-  em.getConnection().execute<T & object>(sql, params, 'all', em.getTransactionContext()) as Promise<T>;
 
 export class WebhookDeliveryRepository extends EntityRepository<WebhookDelivery> {
   /** Every attempt for a request, oldest event first, then by attempt. */
@@ -20,7 +17,7 @@ export class WebhookDeliveryRepository extends EntityRepository<WebhookDelivery>
    * workers claim disjoint rows without waiting on each other; the lease then keeps the row theirs.
    */
   async claimDue(workerId: string, limit: number, leaseMs: number): Promise<string[]> {
-    const rows = await rawExecute<{ id: string }[]>(
+    const rows = await execute<{ id: string }[]>(
       this.getEntityManager(),
       `update webhook_deliveries
           set status = 'sending', locked_by = ?, locked_until = now() + ? * interval '1 millisecond',
@@ -38,5 +35,3 @@ export class WebhookDeliveryRepository extends EntityRepository<WebhookDelivery>
     return rows.map((r) => r.id);
   }
 }
-
-export { rawExecute };

@@ -2,8 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { isStorableDate } from '../../common/values.js';
 import { InvalidInputError } from '../../common/errors.js';
-import { IdParams } from '../../common/schemas.js';
-import { errorResponses } from '../../http/errors.plugin.js';
+import { errorResponses, IdParams } from '../../common/schemas.js';
 import {
   ValidationCreate,
   ValidationDto,

@@ -1,0 +1,19 @@
+/**
+ * The one door for raw SQL: `grep -rn "db/sql.js" src` lists every hand-written statement, so one can check
+ * that each tenant-table statement filters on `organization_id` (the rule before distributing with Citus).
+ * Deliberate exceptions: the global package catalogue (`packages`), and the cross-tenant system jobs (the
+ * expiry sweeper, the webhook claim). Everything else reads through repositories.
+ *
+ * Runs on the EntityManager, inside its current transaction if any. Both engines (PostgreSQL, PGlite) use
+ * SQL EntityManagers; the core type the services pass around does not declare `execute`.
+ */
+import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/postgresql';
+
+export function execute<T extends object[]>(
+  em: EntityManager,
+  query: string,
+  params: unknown[] = [],
+): Promise<T> {
+  return (em as unknown as SqlEntityManager).execute<T>(query, params);
+}
