@@ -7,7 +7,7 @@
  * The migrations check pgvector the same way (`pgvectorGuardSql` in the agents migration), for the CLI.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { execute } from './sql.js';
 
 /** The database server lacks something Oversight needs; the message says what to install. */
 export class UnsupportedDatabaseError extends Error {
@@ -45,7 +45,8 @@ export async function assertDatabaseSupported(
 ): Promise<void> {
   const postgresql = minimum.postgresql ?? MINIMUM_POSTGRESQL;
   const pgvector = minimum.pgvector ?? MINIMUM_PGVECTOR;
-  const [facts] = await (em as unknown as SqlEntityManager).execute<ServerFacts[]>(
+  const [facts] = await execute<ServerFacts[]>(
+    em,
     `select current_setting('server_version_num') as server_version_num,
             current_setting('server_version') as server_version,
             (select extversion from pg_extension where extname = 'vector') as installed,

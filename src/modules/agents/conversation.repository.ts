@@ -1,5 +1,5 @@
-import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { BaseRepository } from '../../common/base.repository.js';
+import { execute } from '../../db/sql.js';
 import type { Conversation } from './conversation.entity.js';
 import type { ConversationStatus } from './enums.js';
 
@@ -38,7 +38,8 @@ export class ConversationRepository extends BaseRepository<Conversation> {
    * another transaction holds (a message being posted) are skipped for this batch. Returns the count.
    */
   async deleteInactive(organizationId: string, days: number, limit: number): Promise<number> {
-    const rows = await (this.getEntityManager() as SqlEntityManager).execute<{ id: string }[]>(
+    const rows = await execute<{ id: string }[]>(
+      this.getEntityManager(),
       `with expired as (
          select id from conversations
          where organization_id = ? and coalesce(last_message_at, created_at) < now() - make_interval(days => ?)

@@ -7,7 +7,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppConfig } from '../../config.js';
-import { loggableError } from '../../http/errors.plugin.js';
+import { loggableError } from '../../common/error-mapping.js';
 import { ConversationRetentionJob } from './conversation-retention.js';
 
 declare module 'fastify' {
