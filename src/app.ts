@@ -13,6 +13,8 @@ import errorsPlugin from './http/errors.plugin.js';
 import { healthRoutes } from './http/health.routes.js';
 import notificationsPlugin from './http/notifications.plugin.js';
 import ormPlugin from './http/orm.plugin.js';
+import embedderPlugin from './http/embedder.plugin.js';
+import { createEmbedder, type Embedder } from './modules/agents/embedder.js';
 import { agentsRoutes } from './modules/agents/routes.js';
 import { identityRoutes } from './modules/identity/routes.js';
 import { packageRoutes } from './modules/packages/routes.js';
@@ -26,6 +28,8 @@ export interface BuildAppOptions {
   orm: MikroORM;
   /** Fastify logger option; defaults to pino at the configured level with secrets redacted. */
   logger?: FastifyServerOptions['logger'];
+  /** The embedding provider; defaults to the one the settings name (`config.embedding`). */
+  embedder?: Embedder;
 }
 
 /** Header and body paths whose values never reach a log line. */
@@ -39,7 +43,7 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-export async function buildApp({ config, orm, logger }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, orm, logger, embedder }: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: config.http.bodyLimit,
@@ -67,6 +71,7 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   await app.register(ormPlugin, { orm });
+  await app.register(embedderPlugin, { embedder: embedder ?? createEmbedder(config.embedding) });
   await app.register(notificationsPlugin, { orm, database: config.database });
   await app.register(healthRoutes, { engine: config.database.engine });
   await app.register(

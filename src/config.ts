@@ -9,6 +9,9 @@ import Type, { type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { createHash } from 'node:crypto';
 
+/** OpenAI's API, the default EMBEDDING_BASE_URL. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
 const Bool = (description: string, def: boolean) =>
   Type.Boolean({ default: def, description: `${description}; one of true, false, 1, 0` });
 
@@ -60,6 +63,33 @@ export const EnvSchema = Type.Object({
   EMBEDDING_DIMENSIONS: Type.Literal(1536, {
     default: 1536,
     description: '1536 (memories.embedding is vector(1536); another size needs a migration)',
+  }),
+  EMBEDDING_PROVIDER: Type.Optional(
+    Type.Enum(['openai', 'demo'], {
+      description:
+        'one of openai (an OpenAI-compatible /v1/embeddings endpoint), demo (a word-hashing stand-in for local demos, refused in production); default openai when EMBEDDING_API_KEY or EMBEDDING_BASE_URL is set or NODE_ENV=production, else demo',
+    }),
+  ),
+  EMBEDDING_BASE_URL: Type.String({
+    pattern: '^https?://[^/@\\s]+(/[^\\s]*)?$',
+    default: OPENAI_BASE_URL,
+    description:
+      'the http(s) base URL of an OpenAI-compatible API, without credentials; /embeddings is appended (e.g. https://api.openai.com/v1)',
+    // a refused value may carry credentials: never echo it
+    secret: true,
+  }),
+  EMBEDDING_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 120_000,
+    default: 10_000,
+    description: 'an integer number of milliseconds from 100 to 120000: timeout of one embedding request',
+  }),
+  EMBEDDING_MAX_RETRIES: Type.Integer({
+    minimum: 0,
+    maximum: 10,
+    default: 2,
+    description:
+      'an integer from 0 to 10: retries of an embedding request after a timeout, a network error, HTTP 429 or 5xx',
   }),
   PORT: Type.Integer({
     minimum: 0,
@@ -201,7 +231,7 @@ export interface AppConfig {
   env: Env['NODE_ENV'];
   database: DatabaseTarget;
   dbEcho: boolean;
-  embedding: { model: string; apiKey: string | undefined; dimensions: number };
+  embedding: EmbeddingSettings;
   http: { host: string; port: number; bodyLimit: number };
   logLevel: string;
   seedDemo: boolean;
@@ -209,6 +239,19 @@ export interface AppConfig {
   webhooks: WebhookSettings;
   retention: RetentionSettings;
   encryption: EncryptionKeys;
+}
+
+/** Seed 004 FR-11's embedding settings, and how to reach the provider (src/modules/agents/embedder.ts). */
+export interface EmbeddingSettings {
+  /** `openai`: an OpenAI-compatible /v1/embeddings endpoint; `demo`: the local stand-in (never in production). */
+  provider: 'openai' | 'demo';
+  baseUrl: string;
+  model: string;
+  /** Secret: sent as a bearer token, never logged or shown. */
+  apiKey: string | undefined;
+  dimensions: number;
+  timeoutMs: number;
+  maxRetries: number;
 }
 
 /** The conversation retention job (src/modules/agents/conversation-retention.ts). */
@@ -370,6 +413,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         "it encrypts the organizations' webhook secrets",
     ]);
   }
+  // A key, or a server other than OpenAI's, says a real provider is meant.
+  const provider =
+    e.EMBEDDING_PROVIDER ??
+    (e.EMBEDDING_API_KEY || e.EMBEDDING_BASE_URL !== OPENAI_BASE_URL || e.NODE_ENV === 'production'
+      ? 'openai'
+      : 'demo');
+  if (e.NODE_ENV === 'production' && provider === 'demo') {
+    throw new ConfigError([
+      'EMBEDDING_PROVIDER=demo is not allowed with NODE_ENV=production: the demo embedder knows no meaning ' +
+        '(it hashes words); set EMBEDDING_PROVIDER=openai with EMBEDDING_API_KEY (and EMBEDDING_BASE_URL for ' +
+        'a provider other than OpenAI)',
+    ]);
+  }
+  if (provider === 'openai' && !e.EMBEDDING_API_KEY && e.EMBEDDING_BASE_URL === OPENAI_BASE_URL) {
+    throw new ConfigError([
+      'EMBEDDING_API_KEY is required for the OpenAI embedding API (EMBEDDING_PROVIDER=openai' +
+        (e.NODE_ENV === 'production' ? ', the only provider allowed in production' : '') +
+        '); or set EMBEDDING_BASE_URL to another OpenAI-compatible server',
+    ]);
+  }
   if (e.WEBHOOK_BACKOFF_MAX_MS < e.WEBHOOK_BACKOFF_BASE_MS) {
     throw new ConfigError([
       `WEBHOOK_BACKOFF_MAX_MS=${e.WEBHOOK_BACKOFF_MAX_MS} is not allowed: expected at least WEBHOOK_BACKOFF_BASE_MS (${e.WEBHOOK_BACKOFF_BASE_MS})`,
@@ -387,7 +450,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     env: e.NODE_ENV,
     database,
     dbEcho: e.DB_ECHO,
-    embedding: { model: e.EMBEDDING_MODEL, apiKey: e.EMBEDDING_API_KEY, dimensions: e.EMBEDDING_DIMENSIONS },
+    embedding: {
+      provider,
+      baseUrl: e.EMBEDDING_BASE_URL,
+      model: e.EMBEDDING_MODEL,
+      apiKey: e.EMBEDDING_API_KEY,
+      dimensions: e.EMBEDDING_DIMENSIONS,
+      timeoutMs: e.EMBEDDING_TIMEOUT_MS,
+      maxRetries: e.EMBEDDING_MAX_RETRIES,
+    },
     http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT_BYTES },
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',

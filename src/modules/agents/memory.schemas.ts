@@ -168,7 +168,8 @@ export const MemorySearchRequest = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 10_000,
-        description: 'text embedded with the demo embedder (a stand-in for a real provider)',
+        description:
+          'a text, embedded by the configured provider (EMBEDDING_PROVIDER: an OpenAI-compatible API, or the demo stand-in outside production)',
       }),
     ),
     k: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),

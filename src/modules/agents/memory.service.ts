@@ -6,7 +6,7 @@ import { Organization } from '../identity/organization.entity.js';
 import { Agent } from './agent.entity.js';
 import { Conversation } from './conversation.entity.js';
 import { assertMember } from './conversation.service.js';
-import { embedText } from './demo-embedder.js';
+import { EmbeddingProviderError, type Embedder } from './embedder.js';
 import type { MemorySource, MemoryStatus, MemoryTier, MemoryType } from './enums.js';
 import { MemoryLog } from './memory-log.entity.js';
 import type { MemoryState } from './memory-log.repository.js';
@@ -59,7 +59,7 @@ export interface MemoryPatch {
 export interface MemorySearch extends Omit<MemorySearchOptions, 'excludeIds' | 'viewerAgentId'> {
   /** The query vector (1536 numbers). */
   embedding?: number[];
-  /** Or a text, embedded with the demo embedder (a stand-in for a real embedding provider). */
+  /** Or a text, embedded by the service's embedder (the configured provider). */
   query?: string;
 }
 
@@ -75,7 +75,14 @@ const normalizeTags = (tags: string[]): string[] => [...new Set(tags.map((t) => 
  * that tells the memory-log trigger who made the change and why.
  */
 export class MemoryService {
-  constructor(private readonly em: EntityManager) {}
+  /**
+   * `embedder` turns a search `query` into a vector (the configured provider: `app.embedder` over HTTP,
+   * `createEmbedder(config.embedding)` elsewhere); without one, only searches by `embedding` work.
+   */
+  constructor(
+    private readonly em: EntityManager,
+    private readonly embedder?: Embedder,
+  ) {}
 
   private get sql(): SqlEntityManager {
     return this.em as unknown as SqlEntityManager;
@@ -262,7 +269,14 @@ export class MemoryService {
   async search(caller: Caller, request: MemorySearch): Promise<ScoredMemory[]> {
     requireRole(caller, 'viewer');
     let vector = request.embedding;
-    if (!vector && request.query) vector = embedText(request.query);
+    if (!vector && request.query) {
+      if (!this.embedder) {
+        throw new EmbeddingProviderError('no embedding provider is configured to embed a query', false, {
+          attempts: 0,
+        });
+      }
+      [vector] = await this.embedder.embed([request.query]);
+    }
     if (!vector) throw new InvalidInputError('give an embedding (or a query text)', { field: 'embedding' });
     const { embedding: _e, query: _q, ...options } = request;
     return this.em.getRepository(Memory).searchByEmbedding(caller.organizationId, vector, {
