@@ -15,6 +15,7 @@ import notificationsPlugin from './http/notifications.plugin.js';
 import ormPlugin from './http/orm.plugin.js';
 import embedderPlugin from './http/embedder.plugin.js';
 import { createEmbedder, type Embedder } from './modules/agents/embedder.js';
+import principalsPlugin from './http/principals.plugin.js';
 import { agentsRoutes } from './modules/agents/routes.js';
 import { identityRoutes } from './modules/identity/routes.js';
 import { packageRoutes } from './modules/packages/routes.js';
@@ -73,6 +74,7 @@ export async function buildApp({ config, orm, logger, embedder }: BuildAppOption
   await app.register(ormPlugin, { orm });
   await app.register(embedderPlugin, { embedder: embedder ?? createEmbedder(config.embedding) });
   await app.register(notificationsPlugin, { orm, database: config.database });
+  await app.register(principalsPlugin);
   await app.register(healthRoutes, { engine: config.database.engine });
   await app.register(
     async (api) => {

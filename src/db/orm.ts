@@ -2,7 +2,14 @@
  * Builds the MikroORM configuration from the validated settings, for the app, the CLI and the tests.
  * The ORM instance is created by the caller and passed down explicitly; there is no module singleton.
  */
-import { defineConfig, MikroORM, type Options } from '@mikro-orm/core';
+import {
+  DefaultLogger,
+  defineConfig,
+  FlushMode,
+  MikroORM,
+  type LoggerOptions,
+  type Options,
+} from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PgliteDriver } from '@mikro-orm/pglite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -24,6 +31,23 @@ export interface OrmOptionsOverrides {
   driverOptions?: Record<string, unknown>;
   /** Logger for SQL echo and ORM warnings; defaults to console.warn. */
   logger?: (message: string) => void;
+  /** Sees every SQL statement the ORM sends (transaction control included), e.g. to count them in tests. */
+  onStatement?: (sql: string) => void;
+}
+
+/** MikroORM's logger, also telling `onStatement` of every statement, whatever the debug setting. */
+class ObservingLogger extends DefaultLogger {
+  constructor(
+    options: LoggerOptions,
+    private readonly onStatement: (sql: string) => void,
+  ) {
+    super(options);
+  }
+
+  override logQuery(context: Parameters<DefaultLogger['logQuery']>[0]): void {
+    this.onStatement(context.query);
+    super.logQuery(context);
+  }
 }
 
 export function createOrmOptions(config: AppConfig, overrides: OrmOptionsOverrides = {}): Options {
@@ -39,12 +63,20 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
     // Nothing is written before an explicit flush or a transaction's commit (seed 000: autoflush off).
     // MikroORM's default (auto) would flush pending inserts and removals before a query touching their
     // table, outside any transaction, so a request failing after that query would leave them written.
-    flushMode: 'commit' as const,
+    flushMode: FlushMode.COMMIT,
+    // Entities are plain objects: no per-instance accessors for every scalar property (the top cost of
+    // hydrating entities in docs/performance.md). Relations still propagate to their inverse side: the ORM
+    // defines accessors for them when it creates, loads or persists an entity. The option's other use,
+    // cheap dirty checks for auto-flush, is moot with flushMode COMMIT.
+    propagationOnPrototype: false,
     // SQL functions the migrations write by hand (seed 004 FR-6) are not entity metadata: never drop them.
     schemaGenerator: { ignoreRoutines: true },
     // Queries are logged without their parameters: they can carry hashes and secrets.
     debug: config.dbEcho ? ['query' as const] : false,
     logger: overrides.logger ?? ((message: string) => console.warn(message)),
+    ...(overrides.onStatement
+      ? { loggerFactory: (options: LoggerOptions) => new ObservingLogger(options, overrides.onStatement!) }
+      : {}),
     migrations: {
       path: `${root}migrations`,
       pathTs: `${root}migrations`,

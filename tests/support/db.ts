@@ -36,10 +36,12 @@ export async function adminQuery(sql: string, params: unknown[] = []): Promise<p
 export interface TestDatabaseOptions {
   /** Extra environment for loadConfig (e.g. DB_POOL_SIZE). */
   env?: Record<string, string>;
+  /** Sees every SQL statement the ORM sends (see tests/support/statements.ts). */
+  onStatement?: (sql: string) => void;
 }
 
 export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
-  const quiet = { logger: () => undefined };
+  const quiet = { logger: () => undefined, onStatement: options.onStatement };
   if (engine === 'postgresql') {
     const database = `oversight_test_${randomBytes(6).toString('hex')}`;
     await adminQuery(`create database ${database} template ${TEMPLATE_DATABASE}`);

@@ -8,6 +8,7 @@
  */
 import { JsonType, type Platform, type TransformContext } from '@mikro-orm/core';
 import Type, { type Static, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { InvalidInputError } from '../../common/errors.js';
 import type { Agent } from './agent.entity.js';
@@ -155,6 +156,28 @@ export function parseDna<S extends TSchema>(schema: S, value: unknown, field: st
 /** Defaults for a DNA part: what `{}` means. */
 export const dnaDefaults = <S extends TSchema>(schema: S): Static<S> => parseDna(schema, {}, 'dna');
 
+/**
+ * Fills the keys `value` lacks with fresh copies of `defaults`, recursively through nested objects; what is
+ * there is kept as it is (the database already holds validated values: nothing is re-validated on read).
+ * A complete value comes back unchanged, without a copy.
+ */
+export function completeWithDefaults<T>(defaults: T, value: unknown): T {
+  if (!isObject(defaults) || !isObject(value)) return value === undefined ? copy(defaults) : (value as T);
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(defaults)) {
+    const have = value[key];
+    const want = defaults[key];
+    const completed =
+      have === undefined ? copy(want) : isObject(want) ? completeWithDefaults(want, have) : have;
+    if (completed !== have) (out ??= { ...value })[key] = completed;
+  }
+  return (out ?? value) as T;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const copy = <T>(v: T): T => (Array.isArray(v) || isObject(v) ? (structuredClone(v) as T) : v);
+
 /** The DNA parts stored in jsonb columns, by the name used in messages and the API. */
 const DNA_PARTS = {
   personality: AgentPersonality,
@@ -164,9 +187,26 @@ const DNA_PARTS = {
 } as const;
 export type DnaPart = keyof typeof DNA_PARTS;
 
+/** Compiled checks (fast, no allocation) and the defaults of each part, computed once. */
+const DNA_CHECKS = {
+  personality: Compile(AgentPersonality),
+  modelConfig: Compile(AgentModelConfig),
+  memoryConfig: Compile(AgentMemoryConfig),
+  boundaries: Compile(AgentBoundaries),
+};
+/** Every part's defaults: what `{}` in the database reads as. */
+export const DNA_DEFAULTS = {
+  personality: dnaDefaults(AgentPersonality),
+  modelConfig: dnaDefaults(AgentModelConfig),
+  memoryConfig: dnaDefaults(AgentMemoryConfig),
+  boundaries: dnaDefaults(AgentBoundaries),
+};
+
 /**
- * jsonb column holding one DNA part: validated (and completed with defaults) on the way into the
- * database, completed with defaults on the way out, so the entity is always fully typed.
+ * jsonb column holding one DNA part. Written: validated and completed with defaults (a bad value never
+ * reaches the database); a value that is already complete and valid passes a compiled check and is stored
+ * as it is. Read: only completed with defaults (`{}` from a raw insert or the column default reads back
+ * whole), never re-validated: the database holds what was validated on the way in.
  * (The schema is looked up by name: the ORM copies type instances during discovery, and a copied
  * TypeBox schema is no longer recognised.)
  */
@@ -181,12 +221,15 @@ export class DnaJsonType extends JsonType {
     context?: TransformContext,
   ): string | null {
     if (value == null) return value as never;
-    return super.convertToDatabaseValue(parseDna(DNA_PARTS[this.part], value, this.part), platform, context);
+    const valid = DNA_CHECKS[this.part].Check(value)
+      ? value
+      : parseDna(DNA_PARTS[this.part], value, this.part);
+    return super.convertToDatabaseValue(valid, platform, context);
   }
 
   override convertToJSValue(value: unknown, platform: Platform, context?: TransformContext): unknown {
     const parsed: unknown = super.convertToJSValue(value as string, platform, context);
-    return Value.Default(DNA_PARTS[this.part], Value.Clone(parsed ?? {}));
+    return completeWithDefaults(DNA_DEFAULTS[this.part], parsed ?? {});
   }
 
   override getColumnType(): string {

@@ -1,15 +1,128 @@
+import { raw } from '@mikro-orm/core';
 import { BaseRepository } from '../../common/base.repository.js';
-import type { ApiKey } from './api-key.entity.js';
+import { PreparedQuery } from '../../db/prepared.js';
+import { ApiKey } from './api-key.entity.js';
+import type { ApiKeyScope, MembershipRole } from './enums.js';
+
+/**
+ * What authentication needs to know about a presented key, in one row: the key, its owner's state, and
+ * the owner's role in the organization the request acts in (the key's, else the one asked for). When
+ * neither names an organization, every membership of the owner (to pick the only one).
+ */
+export interface Credential {
+  id: string;
+  prefix: string;
+  keyHash: string;
+  scopes: ApiKeyScope[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  organizationId: string | null;
+  userId: string | null;
+  agentId: string | null;
+  /** The user's state (null for an agent's key). */
+  userActive: boolean | null;
+  userDeleted: boolean;
+  /** The agent's status (null for a person's key). */
+  agentStatus: string | null;
+}
+
+export interface CredentialLookup {
+  credential: Credential;
+  /** The owner's role in the key's organization, else in the requested one; null when not a member. */
+  role: MembershipRole | null;
+  /** Every membership of the owner, oldest first, when neither the key nor the request names an organization. */
+  memberships: { organizationId: string; role: MembershipRole }[] | null;
+}
+
+interface CredentialRow {
+  id: string;
+  prefix: string;
+  key_hash: string;
+  scopes: ApiKeyScope[];
+  expires_at: Date | string | null;
+  revoked_at: Date | string | null;
+  last_used_at: Date | string | null;
+  organization_id: string | null;
+  user_id: string | null;
+  agent_id: string | null;
+  user_active: boolean | null;
+  user_deleted: boolean | null;
+  agent_status: string | null;
+  role: MembershipRole | null;
+  memberships: { organizationId: string; role: MembershipRole }[] | string | null;
+}
+
+const date = (v: Date | string | null): Date | null =>
+  v == null ? null : v instanceof Date ? v : new Date(v);
+
+/** Runs on every request whose key is not cached: one indexed query, built once (src/db/prepared.ts). */
+const credentialByPrefix = new PreparedQuery<
+  { prefix: string; organizationId: string | null },
+  CredentialRow
+>((em, value) =>
+  em
+    .createQueryBuilder(ApiKey, 'k')
+    .select([
+      'k.id',
+      'k.prefix',
+      'k.keyHash',
+      'k.scopes',
+      'k.expiresAt',
+      'k.revokedAt',
+      'k.lastUsedAt',
+      raw('k.organization_id'),
+      raw('k.user_id'),
+      raw('k.agent_id'),
+      raw('u.is_active as user_active'),
+      raw('u.deleted_at is not null as user_deleted'),
+      raw('a.status as agent_status'),
+      raw(
+        '(select m.role from memberships m where m.user_id = k.user_id ' +
+          'and m.organization_id = coalesce(k.organization_id, ?::uuid)) as role',
+        [value('organizationId')],
+      ),
+      raw(
+        `case when k.user_id is not null and k.organization_id is null and ?::uuid is null then ` +
+          `(select json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role) ` +
+          `order by m.created_at, m.id) from memberships m where m.user_id = k.user_id) end as memberships`,
+        [value('organizationId')],
+      ),
+    ])
+    .leftJoin('k.user', 'u')
+    .leftJoin('k.agent', 'a')
+    .where({ prefix: value('prefix') }),
+);
 
 export class ApiKeyRepository extends BaseRepository<ApiKey> {
   /**
-   * The key with this public prefix and its owner (user or agent), or null. Runs on every request, so it
-   * is one narrow query: the organization stays a reference (only its id is needed) and filters are off
-   * (the caller checks the owner's deletion, activity and status itself, so the filters' extra joins
-   * would only cost time).
+   * The key with this public prefix, its owner's state and the owner's memberships as far as the request
+   * needs them (see `CredentialLookup`), or null. One query; filters do not apply (the caller checks the
+   * owner's deletion, activity and status itself).
    */
-  findByPrefix(prefix: string): Promise<ApiKey | null> {
-    return this.findOne({ prefix }, { populate: ['user', 'agent'], filters: false });
+  async findCredential(prefix: string, organizationId: string | null): Promise<CredentialLookup | null> {
+    const row = await credentialByPrefix.one(this.getEntityManager(), { prefix, organizationId });
+    if (!row) return null;
+    const memberships = typeof row.memberships === 'string' ? JSON.parse(row.memberships) : row.memberships;
+    return {
+      credential: {
+        id: row.id,
+        prefix: row.prefix,
+        keyHash: row.key_hash,
+        scopes: row.scopes,
+        expiresAt: date(row.expires_at),
+        revokedAt: date(row.revoked_at),
+        lastUsedAt: date(row.last_used_at),
+        organizationId: row.organization_id,
+        userId: row.user_id,
+        agentId: row.agent_id,
+        userActive: row.user_active,
+        userDeleted: row.user_deleted === true,
+        agentStatus: row.agent_status,
+      },
+      role: row.role,
+      memberships: memberships ?? (row.user_id && !row.organization_id && !organizationId ? [] : null),
+    };
   }
 
   /** Keys of an organization (optionally only a user's or an agent's), newest first; revoked ones included. */

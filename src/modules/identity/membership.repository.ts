@@ -1,10 +1,26 @@
 import { BaseRepository } from '../../common/base.repository.js';
-import type { Membership } from './membership.entity.js';
+import { PreparedQuery } from '../../db/prepared.js';
+import type { MembershipRole } from './enums.js';
+import { Membership } from './membership.entity.js';
+
+const roleOf = new PreparedQuery<{ userId: string; organizationId: string }, { role: MembershipRole }>(
+  (em, value) =>
+    em
+      .createQueryBuilder(Membership, 'm')
+      .select(['m.role'])
+      .where({ user: value('userId'), organization: value('organizationId') }),
+);
 
 export class MembershipRepository extends BaseRepository<Membership> {
   /** The user's membership in the organization, or null when the user is not a member. */
   findFor(userId: string, organizationId: string): Promise<Membership | null> {
     return this.findOne({ user: userId, organization: organizationId });
+  }
+
+  /** The user's role in the organization, or null when not a member (a plain read: nothing is managed). */
+  async roleOf(userId: string, organizationId: string): Promise<MembershipRole | null> {
+    const row = await roleOf.one(this.getEntityManager(), { userId, organizationId });
+    return row?.role ?? null;
   }
 
   /** Members of the organization with their users, oldest first. */

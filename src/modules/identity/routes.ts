@@ -338,7 +338,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
 /** The caller acting in the organization named in the path. */
 async function callerFor(request: FastifyRequest, organizationId: string) {
-  return new AuthService(request.em).resolveCaller(request.principal, organizationId);
+  return request.callerIn(organizationId);
 }
 
 /** The caller acting in the organization that owns the membership (404 when the caller is not in it). */

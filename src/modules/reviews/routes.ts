@@ -3,7 +3,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { AppConfig } from '../../config.js';
 import { errorResponses, IdParams } from '../../common/schemas.js';
-import { AuthService } from '../identity/auth.service.js';
 import { ConsultationService } from './consultation.service.js';
 import {
   DeliveryDto,
@@ -168,7 +167,7 @@ export const reviewsRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = a
       },
     },
     async (request) => {
-      const caller = await new AuthService(request.em).resolveCaller(request.principal, request.params.id);
+      const caller = await request.callerIn(request.params.id);
       const hasWebhookSecret = await new WebhookSecretService(request.em).set(
         caller,
         request.body.secret,
