@@ -5,6 +5,7 @@
 const MODULES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'orm-vs-raw': () => import('./orm-vs-raw.js'),
   'vector-index': () => import('./vector-index.js'),
+  'mcp-ask-human': () => import('./mcp-ask-human.js'),
 };
 
 async function main(): Promise<void> {

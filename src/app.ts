@@ -11,16 +11,21 @@ import type { AppConfig } from './config.js';
 import authPlugin from './http/auth.plugin.js';
 import errorsPlugin from './http/errors.plugin.js';
 import { healthRoutes } from './http/health.routes.js';
+import mcpPlugin from './http/mcp.plugin.js';
 import notificationsPlugin from './http/notifications.plugin.js';
 import ormPlugin from './http/orm.plugin.js';
 import embedderPlugin from './http/embedder.plugin.js';
 import { createEmbedder, type Embedder } from './modules/agents/embedder.js';
 import principalsPlugin from './http/principals.plugin.js';
 import { agentsRoutes } from './modules/agents/routes.js';
+import { agentsMcp } from './modules/agents/tools.js';
 import { identityRoutes } from './modules/identity/routes.js';
 import { packageRoutes } from './modules/packages/routes.js';
+import { packagesMcp } from './modules/packages/tools.js';
 import { validationRoutes } from './modules/validations/routes.js';
+import { validationsMcp } from './modules/validations/tools.js';
 import { reviewsRoutes } from './modules/reviews/routes.js';
+import { reviewsMcp } from './modules/reviews/tools.js';
 import webhookWorkerPlugin from './modules/reviews/worker.plugin.js';
 import retentionPlugin from './modules/agents/retention.plugin.js';
 
@@ -86,6 +91,18 @@ export async function buildApp({ config, orm, logger, embedder }: BuildAppOption
       await api.register(reviewsRoutes, { config });
     },
     { prefix: '/api/v1' },
+  );
+  // The MCP endpoint: the same services behind API-key auth, as tools and resources (docs/mcp.md).
+  await app.register(
+    async (mcp) => {
+      await mcp.register(authPlugin);
+      await mcp.register(mcpPlugin, {
+        config,
+        notifications: app.notifications,
+        contributions: [reviewsMcp(config), validationsMcp, agentsMcp, packagesMcp],
+      });
+    },
+    { prefix: '/mcp' },
   );
   await app.register(webhookWorkerPlugin, { config, orm });
   await app.register(retentionPlugin, { config, orm });

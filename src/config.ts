@@ -194,6 +194,36 @@ export const EnvSchema = Type.Object({
     'allow webhook destinations on private, link-local and other non-public addresses',
     false,
   ),
+  // --- MCP endpoint (docs/mcp.md) ---
+  MCP_ALLOWED_HOSTS: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9.:\\[\\]-]+(,[A-Za-z0-9.:\\[\\]-]+)*$',
+      description:
+        'comma-separated host names that /mcp answers to (Host and Origin headers; DNS rebinding protection); ' +
+        'default: localhost, 127.0.0.1 and [::1], plus HOST when it is a specific address',
+    }),
+  ),
+  MCP_DEFAULT_WAIT_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 3600,
+    default: 45,
+    description:
+      'an integer number of seconds from 0 to 3600: how long ask_human waits when the agent does not say',
+  }),
+  MCP_MAX_WAIT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 900,
+    description:
+      'an integer number of seconds from 1 to 3600: the longest wait an agent may ask ask_human for',
+  }),
+  MCP_PROGRESS_INTERVAL_MS: Type.Integer({
+    minimum: 50,
+    maximum: 600_000,
+    default: 10_000,
+    description:
+      'an integer number of milliseconds from 50 to 600000 between two progress notifications of a waiting ask_human',
+  }),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -239,6 +269,27 @@ export interface AppConfig {
   webhooks: WebhookSettings;
   retention: RetentionSettings;
   encryption: EncryptionKeys;
+  mcp: McpSettings;
+}
+
+export interface McpSettings {
+  /** Host names (without port) that /mcp accepts in Host and Origin. */
+  allowedHosts: string[];
+  defaultWaitSeconds: number;
+  maxWaitSeconds: number;
+  progressIntervalMs: number;
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/** The host names /mcp answers to: the configured list, else loopback names plus a specific HOST. */
+function mcpAllowedHosts(configured: string | undefined, listenHost: string): string[] {
+  if (configured) return [...new Set(configured.split(',').map((h) => h.trim().toLowerCase()))];
+  const host = listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost;
+  return WILDCARD_HOSTS.has(host) || LOOPBACK_NAMES.includes(host)
+    ? LOOPBACK_NAMES
+    : [...LOOPBACK_NAMES, host.toLowerCase()];
 }
 
 /** Seed 004 FR-11's embedding settings, and how to reach the provider (src/modules/agents/embedder.ts). */
@@ -433,6 +484,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         '); or set EMBEDDING_BASE_URL to another OpenAI-compatible server',
     ]);
   }
+  if (e.MCP_DEFAULT_WAIT_SECONDS > e.MCP_MAX_WAIT_SECONDS) {
+    throw new ConfigError([
+      `MCP_DEFAULT_WAIT_SECONDS=${e.MCP_DEFAULT_WAIT_SECONDS} is not allowed: expected at most MCP_MAX_WAIT_SECONDS (${e.MCP_MAX_WAIT_SECONDS})`,
+    ]);
+  }
   if (e.WEBHOOK_BACKOFF_MAX_MS < e.WEBHOOK_BACKOFF_BASE_MS) {
     throw new ConfigError([
       `WEBHOOK_BACKOFF_MAX_MS=${e.WEBHOOK_BACKOFF_MAX_MS} is not allowed: expected at least WEBHOOK_BACKOFF_BASE_MS (${e.WEBHOOK_BACKOFF_BASE_MS})`,
@@ -478,6 +534,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       batchSize: e.CONVERSATION_RETENTION_BATCH_SIZE,
     },
     encryption: { current, previous, insecureDevelopmentKey: !e.OVERSIGHT_ENCRYPTION_KEY },
+    mcp: {
+      allowedHosts: mcpAllowedHosts(e.MCP_ALLOWED_HOSTS, e.HOST),
+      defaultWaitSeconds: e.MCP_DEFAULT_WAIT_SECONDS,
+      maxWaitSeconds: e.MCP_MAX_WAIT_SECONDS,
+      progressIntervalMs: e.MCP_PROGRESS_INTERVAL_MS,
+    },
   };
 }
 

@@ -15,7 +15,9 @@ import {
 } from '../../src/modules/agents/embedder.js';
 import { createTestApp } from '../support/app.js';
 import { axis, makeMemory } from '../support/agents.factories.js';
-import { person } from '../support/factories.js';
+import { agentWithKey, person } from '../support/factories.js';
+import { AgentMemoryService } from '../../src/modules/agents/agent-memory.service.js';
+import { Memory } from '../../src/modules/agents/memory.entity.js';
 
 const KEY = 'sk-test-0123456789abcdefSECRET';
 
@@ -223,7 +225,7 @@ describe('the embedder the settings choose', () => {
     expect(error!.message).not.toContain('hunter2');
   });
 
-  it('embeds the query of POST /memories/search, configured from the environment', async () => {
+  it('embeds the query of POST /memories/search and what an agent remembers, configured from the environment', async () => {
     const t = await createTestApp({ env: { EMBEDDING_BASE_URL: baseUrl, EMBEDDING_API_KEY: KEY } });
     try {
       expect(t.app.embedder).toBeInstanceOf(OpenAiCompatibleEmbedder);
@@ -254,6 +256,27 @@ describe('the embedder the settings choose', () => {
       expect(broken.statusCode).toBe(502);
       expect(broken.json()).toMatchObject({ error: 'embedding_failed' });
       expect(broken.body).not.toContain(KEY);
+
+      // what an agent remembers (the MCP tool `remember`) is embedded by the same provider
+      const agent = await agentWithKey(t.em(), p.organization);
+      const caller = {
+        kind: 'agent' as const,
+        userId: null,
+        agentId: agent.agent.id,
+        apiKeyId: '00000000-0000-0000-0000-000000000000',
+        keyOrganizationId: p.organization.id,
+        scopes: ['read' as const, 'write' as const],
+        organizationId: p.organization.id,
+        role: 'member' as const,
+      };
+      seen.length = 0;
+      script = [ok(() => axis(42))];
+      const remembered = await new AgentMemoryService(t.em(), t.app.embedder).remember(caller, {
+        content: 'the gateway is vpn-3',
+      });
+      expect(seen.map((s) => s.body.input)).toEqual([['the gateway is vpn-3']]);
+      const stored = await t.em().findOneOrFail(Memory, { id: remembered.id });
+      expect(stored.embedding!.indexOf(1)).toBe(42);
     } finally {
       await t.close();
     }

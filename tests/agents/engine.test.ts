@@ -28,25 +28,29 @@ import { axis, makeMemory } from '../support/agents.factories.js';
 const quiet = { logger: () => undefined };
 
 describe('EC-1: no database configured', () => {
-  it('uses the embedded database, where repositories and vector search work, and refuses production', async () => {
-    const config = loadConfig({ OVERSIGHT_DATA_DIR: 'memory://' });
-    expect(config.database).toEqual({ engine: 'pglite', dataDir: 'memory://' });
-    const orm = await connectOrm(config, quiet);
-    try {
-      await orm.migrator.up();
-      const em = orm.em.fork();
-      const organization = await makeOrganization(em);
-      await makeMemory(em, organization, { content: 'embedded', embedding: axis(2) });
-      const hits = await orm.em.fork().getRepository(Memory).searchByEmbedding(organization, axis(2));
-      expect(hits.map((h) => h.memory.content)).toEqual(['embedded']);
-    } finally {
-      await orm.close(true);
-    }
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      /needs a PostgreSQL server: set DATABASE_URL/,
-    );
-  });
+  it(
+    'uses the embedded database, where repositories and vector search work, and refuses production',
+    { timeout: 120_000 },
+    async () => {
+      const config = loadConfig({ OVERSIGHT_DATA_DIR: 'memory://' });
+      expect(config.database).toEqual({ engine: 'pglite', dataDir: 'memory://' });
+      const orm = await connectOrm(config, quiet);
+      try {
+        await orm.migrator.up();
+        const em = orm.em.fork();
+        const organization = await makeOrganization(em);
+        await makeMemory(em, organization, { content: 'embedded', embedding: axis(2) });
+        const hits = await orm.em.fork().getRepository(Memory).searchByEmbedding(organization, axis(2));
+        expect(hits.map((h) => h.memory.content)).toEqual(['embedded']);
+      } finally {
+        await orm.close(true);
+      }
+      expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+      expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+        /needs a PostgreSQL server: set DATABASE_URL/,
+      );
+    },
+  );
 });
 
 describe('EC-2: database connection failure', () => {

@@ -6,6 +6,7 @@ import { AuditLog } from '../identity/audit-log.entity.js';
 import type { ApiKeyScope } from '../identity/enums.js';
 import { Organization } from '../identity/organization.entity.js';
 import { Agent } from './agent.entity.js';
+import type { AgentView } from './agent.repository.js';
 import {
   AgentBoundaries,
   AgentMemoryConfig,
@@ -80,14 +81,16 @@ export class AgentService {
     return agent;
   }
 
-  async list(caller: Caller, filter: AgentFilter = {}): Promise<Agent[]> {
+  /** Read model of the agents (nothing managed): what listings show. */
+  async listViews(caller: Caller, filter: AgentFilter = {}): Promise<AgentView[]> {
     requireRole(caller, 'viewer');
-    return this.em
-      .getRepository(Agent)
-      .find(
-        { organization: caller.organizationId, ...(filter.status ? { status: filter.status } : {}) },
-        { orderBy: { name: 'asc', id: 'asc' } },
-      );
+    return this.em.getRepository(Agent).listViews(caller.organizationId, filter.status);
+  }
+
+  /** Read model of one agent (nothing managed): what a GET shows. */
+  async view(caller: Caller, id: string): Promise<AgentView> {
+    requireRole(caller, 'viewer');
+    return this.em.getRepository(Agent).viewInOrganization(caller.organizationId, id);
   }
 
   async get(caller: Caller, id: string): Promise<Agent> {

@@ -266,17 +266,40 @@ export class MemoryService {
     });
   }
 
+  /**
+   * The embedding of a text by the service's embedder, as memory search embeds its `query` (one embedder
+   * for writing and searching). Without an embedder it is an `EmbeddingProviderError` (502).
+   */
+  async embed(text: string): Promise<number[]> {
+    if (!this.embedder) {
+      throw new EmbeddingProviderError('no embedding provider is configured to embed a text', false, {
+        attempts: 0,
+      });
+    }
+    const [vector] = await this.embedder.embed([text]);
+    return vector!;
+  }
+
+  /** Deletes a memory; memory_logs keeps its last state, who deleted it and why (`reason`). */
+  async remove(caller: Caller, id: string, reason?: string | null): Promise<Memory> {
+    requireRole(caller, 'member');
+    const memory = await this.get(caller, id);
+    if (caller.kind === 'agent' && memory.agent?.id !== caller.agentId) {
+      throw new ForbiddenError(
+        "an agent deletes its own memories only, not the organization's or another agent's",
+      );
+    }
+    await this.asActor(caller, reason, async () => {
+      this.em.remove(memory);
+      await this.em.flush();
+    });
+    return memory;
+  }
+
   async search(caller: Caller, request: MemorySearch): Promise<ScoredMemory[]> {
     requireRole(caller, 'viewer');
     let vector = request.embedding;
-    if (!vector && request.query) {
-      if (!this.embedder) {
-        throw new EmbeddingProviderError('no embedding provider is configured to embed a query', false, {
-          attempts: 0,
-        });
-      }
-      [vector] = await this.embedder.embed([request.query]);
-    }
+    if (!vector && request.query) vector = await this.embed(request.query);
     if (!vector) throw new InvalidInputError('give an embedding (or a query text)', { field: 'embedding' });
     const { embedding: _e, query: _q, ...options } = request;
     return this.em.getRepository(Memory).searchByEmbedding(caller.organizationId, vector, {
