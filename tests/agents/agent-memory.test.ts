@@ -58,7 +58,7 @@ describe('AgentMemoryService', () => {
     await makeMemory(t.em(), owner.organization, { memoryType: 'shared', content: 'VPN gateway notes' });
     const hits = await service().recall(callerOf(mine), { query: 'which VPN gateway', k: 10 });
     expect(hits[0]!.memory.id).toBe(own.id);
-    expect(hits.every((h) => h.memory.agent?.id === mine.agent.id)).toBe(true);
+    expect(hits.every((h) => h.memory.agentId === mine.agent.id)).toBe(true);
   });
 
   it("forgets the agent's own memory, logging who and why; refuses another agent's", async () => {
