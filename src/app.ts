@@ -14,6 +14,8 @@ import { healthRoutes } from './http/health.routes.js';
 import mcpPlugin from './http/mcp.plugin.js';
 import notificationsPlugin from './http/notifications.plugin.js';
 import ormPlugin from './http/orm.plugin.js';
+import embedderPlugin from './http/embedder.plugin.js';
+import { createEmbedder, type Embedder } from './modules/agents/embedder.js';
 import principalsPlugin from './http/principals.plugin.js';
 import { agentsRoutes } from './modules/agents/routes.js';
 import { agentsMcp } from './modules/agents/tools.js';
@@ -32,6 +34,7 @@ import { packagesPages } from './modules/packages/pages.js';
 import { reviewsPages } from './modules/reviews/pages.js';
 import { validationsPages } from './modules/validations/pages.js';
 import webhookWorkerPlugin from './modules/reviews/worker.plugin.js';
+import retentionPlugin from './modules/agents/retention.plugin.js';
 
 /** Where the web inbox lives. */
 export const INBOX_PREFIX = '/inbox';
@@ -41,6 +44,8 @@ export interface BuildAppOptions {
   orm: MikroORM;
   /** Fastify logger option; defaults to pino at the configured level with secrets redacted. */
   logger?: FastifyServerOptions['logger'];
+  /** The embedding provider; defaults to the one the settings name (`config.embedding`). */
+  embedder?: Embedder;
 }
 
 /** Header and body paths whose values never reach a log line. */
@@ -54,7 +59,7 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-export async function buildApp({ config, orm, logger }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, orm, logger, embedder }: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: config.http.bodyLimit,
@@ -82,6 +87,7 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   await app.register(ormPlugin, { orm });
+  await app.register(embedderPlugin, { embedder: embedder ?? createEmbedder(config.embedding) });
   await app.register(notificationsPlugin, { orm, database: config.database });
   await app.register(principalsPlugin);
   await app.register(healthRoutes, { engine: config.database.engine });
@@ -124,5 +130,6 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
     { prefix: '/mcp' },
   );
   await app.register(webhookWorkerPlugin, { config, orm });
+  await app.register(retentionPlugin, { config, orm });
   return app;
 }

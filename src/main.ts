@@ -6,6 +6,7 @@ import { INBOX_PREFIX, buildApp } from './app.js';
 import { ConfigError, describeDatabase, loadConfig } from './config.js';
 import { DomainError } from './common/errors.js';
 import { connectOrm } from './db/orm.js';
+import { assertDatabaseSupported, UnsupportedDatabaseError } from './db/requirements.js';
 import { ApiKeyService } from './modules/identity/api-key.service.js';
 import { Organization } from './modules/identity/organization.entity.js';
 import { User } from './modules/identity/user.entity.js';
@@ -17,6 +18,7 @@ import { DEMO_ORGANIZATION_SLUG, DEMO_PASSWORD, DEMO_PEOPLE } from './seeders/Id
 async function main(): Promise<void> {
   const config = loadConfig();
   const orm = await connectOrm(config);
+  await assertDatabaseSupported(orm.em.fork()); // PostgreSQL and pgvector versions, before migrating
   const migrated = await orm.migrator.up();
   console.log(`database: ${describeDatabase(config.database)} (${migrated.length} migration(s) applied now)`);
 
@@ -96,7 +98,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DomainError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof DomainError ||
+    error instanceof UnsupportedDatabaseError
+  ) {
     console.error(`oversight: ${error.message}`);
   } else {
     console.error('oversight: start-up failed:', error instanceof Error ? error.message : error);

@@ -78,3 +78,30 @@ function rowTools(em: EntityManager): RowTools {
     value instanceof Date ? value : (platform.parseDate(value as string) as Date);
   return { date, dateOrNull: (value) => (value == null ? null : date(value)) };
 }
+
+/**
+ * A family of prepared queries that differ in shape (e.g. which optional filters are present): each
+ * variant is built once, when first asked for, then reused like any prepared query.
+ */
+export function preparedVariants<
+  Shape extends string,
+  Values extends Record<string, unknown>,
+  Row,
+  Raw = Row,
+>(
+  build: (shape: Shape) => (em: SqlEntityManager, value: Placeholder) => QueryBuilder<any, any, any, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  map?: (row: Raw, tools: RowTools) => Row,
+): (shape: Shape) => PreparedQuery<Values, Row, Raw> {
+  const variants = new Map<Shape, PreparedQuery<Values, Row, Raw>>();
+  return (shape) => {
+    let query = variants.get(shape);
+    if (!query) {
+      query = new PreparedQuery<Values, Row, Raw>(build(shape), map);
+      variants.set(shape, query);
+    }
+    return query;
+  };
+}
+
+/** A number (a limit, an offset) where a prepared query takes it as a value. */
+export const numberValue = (value: Placeholder, name: string): number => value(name) as unknown as number;

@@ -33,7 +33,7 @@ const callerOf = (a: AgentPrincipal): Caller => ({
   organizationId: a.agent.organization.id,
   role: 'member',
 });
-const service = () => new AgentMemoryService(t.em());
+const service = () => new AgentMemoryService(t.em(), t.app.embedder);
 
 describe('AgentMemoryService', () => {
   it('remembers as a private memory of the calling agent, embedded, with a log row naming the agent', async () => {
@@ -58,7 +58,7 @@ describe('AgentMemoryService', () => {
     await makeMemory(t.em(), owner.organization, { memoryType: 'shared', content: 'VPN gateway notes' });
     const hits = await service().recall(callerOf(mine), { query: 'which VPN gateway', k: 10 });
     expect(hits[0]!.memory.id).toBe(own.id);
-    expect(hits.every((h) => h.memory.agent?.id === mine.agent.id)).toBe(true);
+    expect(hits.every((h) => h.memory.agentId === mine.agent.id)).toBe(true);
   });
 
   it("forgets the agent's own memory, logging who and why; refuses another agent's", async () => {

@@ -115,7 +115,7 @@ const GETS: Case[] = [
   { method: 'GET', path: '/api/v1/conversations/{conversation}/messages', statements: 2 },
   { method: 'GET', path: '/api/v1/memories', statements: 2 },
   { method: 'GET', path: '/api/v1/memories/{memory}', statements: 2 },
-  { method: 'GET', path: '/api/v1/memories/{memory}/similar', statements: 6 },
+  { method: 'GET', path: '/api/v1/memories/{memory}/similar', statements: 3 },
   { method: 'GET', path: '/api/v1/memories/{memory}/history', statements: 3 },
   {
     method: 'GET',
@@ -157,8 +157,14 @@ async function count(app: FastifyInstance, c: Case) {
   return statements;
 }
 
-/** The hot writes: login, answering a request, posting a message, submitting a lockfile. */
+/** The hot writes (login, answering a request, posting a message, submitting a lockfile) and vector search. */
 const WRITES: Case[] = [
+  {
+    method: 'POST',
+    path: '/api/v1/memories/search',
+    body: () => ({ embedding: axis(1), k: 5 }),
+    statements: 1,
+  },
   {
     method: 'POST',
     path: '/api/v1/auth/login',

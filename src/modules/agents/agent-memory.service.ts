@@ -6,6 +6,7 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { requireAgent, type Caller } from '../identity/access.js';
+import type { Embedder } from './embedder.js';
 import type { MemoryType } from './enums.js';
 import type { Memory } from './memory.entity.js';
 import type { ScoredMemory } from './memory.repository.js';
@@ -26,8 +27,9 @@ export interface RecallInput {
 export class AgentMemoryService {
   private readonly memories: MemoryService;
 
-  constructor(em: EntityManager) {
-    this.memories = new MemoryService(em);
+  /** `embedder`: the configured provider (`app.embedder`), for the content of `remember` and `recall`'s query. */
+  constructor(em: EntityManager, embedder?: Embedder) {
+    this.memories = new MemoryService(em, embedder);
   }
 
   async remember(caller: Caller, input: RememberInput): Promise<Memory> {

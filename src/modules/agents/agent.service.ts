@@ -98,10 +98,31 @@ export class AgentService {
     return this.em.getRepository(Agent).getInOrganization(caller.organizationId, id);
   }
 
+  /**
+   * Runs `work` on the agent locked and read again inside one transaction (committed with the work's
+   * changes), so concurrent changes queue: a DNA part is never merged into a stale copy of the stored
+   * one, and a change read before the agent was archived cannot bring it back.
+   */
+  private async locked<T>(caller: Caller, id: string, work: (agent: Agent) => T | Promise<T>): Promise<T> {
+    await this.em.begin();
+    try {
+      const agent = await this.em.getRepository(Agent).lockInOrganization(caller.organizationId, id);
+      const result = await work(agent);
+      await this.em.commit();
+      return result;
+    } catch (error) {
+      await this.em.rollback();
+      throw error;
+    }
+  }
+
   /** Changes an agent. A DNA part in the patch is merged into the stored one, then validated whole. */
   async update(caller: Caller, id: string, patch: AgentPatch): Promise<Agent> {
     requireRole(caller, 'admin');
-    const agent = await this.get(caller, id);
+    return this.locked(caller, id, (agent) => this.apply(caller, agent, patch));
+  }
+
+  private async apply(caller: Caller, agent: Agent, patch: AgentPatch): Promise<Agent> {
     if (agent.status === 'archived' && patch.status !== undefined && patch.status !== 'archived') {
       throw new RuleViolationError('an archived agent stays archived');
     }
@@ -145,24 +166,23 @@ export class AgentService {
         'boundaries',
       );
     this.audit(caller, 'agent.updated', agent, { before, after: agentDna(agent) });
-    await this.em.flush();
     return agent;
   }
 
   /** Archives an agent: it keeps its history, and its API keys stop working (only active agents act). */
   async archive(caller: Caller, id: string): Promise<Agent> {
     requireRole(caller, 'admin');
-    const agent = await this.get(caller, id);
-    if (agent.status !== 'archived') {
-      const before = agent.status;
-      agent.status = 'archived';
-      this.audit(caller, 'agent.archived', agent, {
-        before: { status: before },
-        after: { status: 'archived' },
-      });
-      await this.em.flush();
-    }
-    return agent;
+    return this.locked(caller, id, (agent) => {
+      if (agent.status !== 'archived') {
+        const before = agent.status;
+        agent.status = 'archived';
+        this.audit(caller, 'agent.archived', agent, {
+          before: { status: before },
+          after: { status: 'archived' },
+        });
+      }
+      return agent;
+    });
   }
 
   /** Mints an API key for the agent (admin+). The raw key is returned once and never stored. */

@@ -51,7 +51,7 @@ const remember = defineTool({
   output: MemoryRecord,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async run(ctx, { expiresAt, ...input }) {
-    const memory = await new AgentMemoryService(ctx.em).remember(await ctx.caller(), {
+    const memory = await new AgentMemoryService(ctx.em, ctx.app.embedder).remember(await ctx.caller(), {
       ...input,
       expiresAt: instant(expiresAt, 'expiresAt'),
     });
@@ -85,7 +85,7 @@ const recall = defineTool({
   output: RecallResult,
   annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false },
   async run(ctx, input) {
-    const hits = await new AgentMemoryService(ctx.em).recall(await ctx.caller(), input);
+    const hits = await new AgentMemoryService(ctx.em, ctx.app.embedder).recall(await ctx.caller(), input);
     return {
       result: { memories: hits.map(toSearchResult) },
       summary: hits.length
@@ -112,7 +112,7 @@ const forget = defineTool({
   output: Type.Object({ forgotten: MemoryRecord }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   async run(ctx, input) {
-    const memory = await new AgentMemoryService(ctx.em).forget(
+    const memory = await new AgentMemoryService(ctx.em, ctx.app.embedder).forget(
       await ctx.caller(),
       input.memoryId,
       input.reason,
