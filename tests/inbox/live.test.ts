@@ -5,8 +5,11 @@
  */
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { connectOrm } from '../../src/db/orm.js';
 import { ConsultationService } from '../../src/modules/reviews/consultation.service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { onlyOnPostgres } from '../support/engine.js';
 import { agentWithKey, person, type AgentPrincipal, type Person } from '../support/factories.js';
 import { postForm, webSession, type WebSession } from '../support/inbox.factories.js';
 import { makeRequest } from '../support/reviews.factories.js';
@@ -40,9 +43,9 @@ interface Stream {
   abort: () => void;
 }
 
-async function open(session: WebSession): Promise<Stream> {
+async function open(session: WebSession, at = base): Promise<Stream> {
   const controller = new AbortController();
-  const response = await fetch(`${base}/inbox/events`, {
+  const response = await fetch(`${at}/inbox/events`, {
     headers: { ...session.headers, accept: 'text/event-stream' },
     signal: controller.signal,
   });
@@ -133,6 +136,25 @@ describe('the event stream', () => {
     });
     expect(again.status).toBe(401);
   });
+
+  it.skipIf(onlyOnPostgres('two app instances on one database need a server'))(
+    'reaches an inbox open on another app instance',
+    async () => {
+      const orm = await connectOrm(t.db.config, { logger: () => undefined });
+      const other = await buildApp({ config: t.db.config, orm, logger: false });
+      try {
+        const otherBase = await other.listen({ port: 0, host: '127.0.0.1' });
+        const session = await webSession(t, owner); // sessions live in the database: valid on both
+        const stream = await open(session, otherBase);
+        await stream.until(/^retry:/m);
+        const id = (await ask(agent, 'Asked through the first instance?')).json().id as string;
+        await stream.until(new RegExp(`event: item-${id}`));
+        stream.abort();
+      } finally {
+        await other.close();
+      }
+    },
+  );
 
   it('refuses a visitor without a session', async () => {
     const response = await fetch(`${base}/inbox/events`, { headers: { accept: 'text/event-stream' } });
