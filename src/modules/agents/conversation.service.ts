@@ -6,6 +6,7 @@ import {
   NotFoundError,
   RuleViolationError,
 } from '../../common/errors.js';
+import { assertJsonField } from '../../common/values.js';
 import { requireRole, type Caller } from '../identity/access.js';
 import { Membership } from '../identity/membership.entity.js';
 import { Organization } from '../identity/organization.entity.js';
@@ -59,6 +60,7 @@ export class ConversationService {
 
   async create(caller: Caller, input: ConversationCreate): Promise<Conversation> {
     requireRole(caller, 'member');
+    assertJsonField(input.metadata, 'metadata');
     let agentId = input.agentId;
     if (caller.kind === 'agent') {
       if (agentId && agentId !== caller.agentId) {
@@ -103,6 +105,7 @@ export class ConversationService {
 
   async update(caller: Caller, id: string, patch: ConversationPatch): Promise<Conversation> {
     requireRole(caller, 'member');
+    assertJsonField(patch.metadata, 'metadata');
     const conversation = await this.get(caller, id);
     if (patch.title !== undefined) conversation.title = patch.title;
     if (patch.status !== undefined) conversation.status = patch.status;
@@ -122,6 +125,8 @@ export class ConversationService {
     input: MessageCreate,
   ): Promise<{ message: Message; conversation: Conversation }> {
     requireRole(caller, 'member');
+    assertJsonField(input.toolCalls, 'toolCalls');
+    assertJsonField(input.toolResults, 'toolResults');
     const conversation = await this.get(caller, conversationId);
     if (conversation.status === 'closed') throw new ConflictError('this conversation is closed');
     const agentId =

@@ -34,15 +34,38 @@ export interface ScoredMemory {
 /** Probes for an IVFFlat index, when that is the one in place (see docs/agents.md, `npm run bench`). */
 export const IVFFLAT_PROBES = 10;
 
-/** Checks a vector before it reaches SQL: 1536 finite numbers. A failure names the field. */
-export function assertEmbedding(vector: unknown, field = 'embedding'): asserts vector is number[] {
+/**
+ * The length (Euclidean norm) a vector must have. pgvector stores 4-byte floats and sums squares and products
+ * in 4-byte floats: a vector whose length is 0 (all zeros) or whose squares underflow to 0 has no direction,
+ * and one whose squares overflow is infinite; either gives a NaN cosine similarity (a 500 when it reached
+ * the serializer). Within these bounds every square sum and product stays a finite, non-zero float.
+ */
+export const MIN_EMBEDDING_NORM = 1e-15;
+export const MAX_EMBEDDING_NORM = 1e18;
+
+/** Why a vector cannot be stored or searched with, or null: the one check for writes and searches. */
+export function embeddingProblem(vector: unknown): string | null {
   if (!Array.isArray(vector) || vector.length !== EMBEDDING_DIMENSIONS) {
     const got = Array.isArray(vector) ? `${vector.length} numbers` : typeof vector;
-    throw new InvalidInputError(`${field} must have ${EMBEDDING_DIMENSIONS} numbers, got ${got}`, { field });
+    return `must have ${EMBEDDING_DIMENSIONS} numbers, got ${got}`;
   }
-  if (!vector.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-    throw new InvalidInputError(`${field} must contain finite numbers only`, { field });
+  let squares = 0;
+  for (const x of vector) {
+    if (typeof x !== 'number' || !Number.isFinite(x)) return 'must contain finite numbers only';
+    squares += x * x;
   }
+  const norm = Math.sqrt(squares);
+  if (!(norm >= MIN_EMBEDDING_NORM)) {
+    return `has no direction: its length is ${norm === 0 ? '0' : `${norm}, below ${MIN_EMBEDDING_NORM}`}`;
+  }
+  if (!(norm <= MAX_EMBEDDING_NORM)) return `is too long: its length must be at most ${MAX_EMBEDDING_NORM}`;
+  return null;
+}
+
+/** Checks a vector before it reaches SQL (see `embeddingProblem`). A failure names the field. */
+export function assertEmbedding(vector: unknown, field = 'embedding'): asserts vector is number[] {
+  const problem = embeddingProblem(vector);
+  if (problem !== null) throw new InvalidInputError(`${field} ${problem}`, { field });
 }
 
 export class MemoryRepository extends BaseRepository<Memory> {
@@ -119,9 +142,13 @@ export class MemoryRepository extends BaseRepository<Memory> {
         [selective ? 'on' : 'off', String(IVFFLAT_PROBES)],
       );
       const rows = await tx.execute<{ id: string; similarity: number | string }[]>(sql, params);
-      if (rows.length)
-        await tx.execute('select update_memory_access(array[?]::uuid[])', [rows.map((r) => r.id)]);
-      return rows.map((r) => ({ id: r.id, similarity: Number(r.similarity) }));
+      // A vector stored before its direction was checked (plain SQL, an old row) scores NaN: never a hit.
+      const scored = rows
+        .map((r) => ({ id: r.id, similarity: Number(r.similarity) }))
+        .filter((r) => Number.isFinite(r.similarity));
+      if (scored.length)
+        await tx.execute('select update_memory_access(array[?]::uuid[])', [scored.map((r) => r.id)]);
+      return scored;
     });
     if (!hits.length) return [];
     const memories = await this.find({ id: { $in: hits.map((h) => h.id) } } as never, { refresh: true });
@@ -138,7 +165,7 @@ export class MemoryRepository extends BaseRepository<Memory> {
     k = 5,
     options: Omit<MemorySearchOptions, 'k'> = {},
   ): Promise<ScoredMemory[]> {
-    if (!memory.embedding) return [];
+    if (!memory.embedding || embeddingProblem(memory.embedding) !== null) return [];
     return this.searchByEmbedding(memory.organization.id, memory.embedding, {
       ...options,
       k,
