@@ -41,7 +41,7 @@ export class AuthService {
 
   /**
    * Exchanges email + password for a personal API key that expires after 12 hours, bound to the chosen
-   * organization (by slug), or to the user's only organization when there is exactly one.
+   * organization (by slug), or to the user's only organization when there is exactly one. Flushes.
    */
   async login(email: string, password: string, organizationSlug?: string): Promise<MintedKey> {
     const user = await this.em.getRepository(User).findByEmailWithPassword(email);
@@ -58,13 +58,15 @@ export class AuthService {
       organization = memberships[0]!.organization.getEntity();
     }
     const actor = { userId: user.id, agentId: null, apiKeyId: null };
-    return new ApiKeyService(this.em).mintFor(actor, {
+    const minted = new ApiKeyService(this.em).mintFor(actor, {
       name: 'login',
       user,
       organization,
       scopes: [...API_KEY_SCOPES],
       expiresAt: new Date(Date.now() + LOGIN_KEY_TTL_MS),
     });
+    await this.em.flush();
+    return minted;
   }
 
   /**
