@@ -14,6 +14,8 @@ import { healthRoutes } from './http/health.routes.js';
 import notificationsPlugin from './http/notifications.plugin.js';
 import ormPlugin from './http/orm.plugin.js';
 import principalsPlugin from './http/principals.plugin.js';
+import securityHeadersPlugin from './http/security-headers.plugin.js';
+import { requestValidation } from './http/validation.js';
 import { agentsRoutes } from './modules/agents/routes.js';
 import { identityRoutes } from './modules/identity/routes.js';
 import { packageRoutes } from './modules/packages/routes.js';
@@ -43,11 +45,11 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
   const app = Fastify({
     logger: logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: config.http.bodyLimit,
-    ajv: {
-      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
-    },
+    trustProxy: config.http.trustProxy,
+    schemaController: requestValidation(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  await app.register(securityHeadersPlugin);
   await app.register(errorsPlugin);
   await app.register(swagger, {
     openapi: {
@@ -63,7 +65,13 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // /docs keeps swagger-ui's own Content-Security-Policy (the hashes of its inline scripts and styles), less
+  // `upgrade-insecure-requests`, which would break the page on a plain-HTTP development server.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   await app.register(ormPlugin, { orm });

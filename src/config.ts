@@ -84,6 +84,12 @@ export const EnvSchema = Type.Object({
     default: 5 * 1024 * 1024,
     description: 'an integer number of bytes from 1024 to 104857600',
   }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    pattern: '^(true|false|[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*)$',
+    description:
+      'which proxies may set X-Forwarded-For/-Proto: false (none), true (any), or comma-separated addresses/CIDRs',
+  }),
   // --- reviews: consultation requests, webhooks, secrets at rest ---
   OVERSIGHT_ENCRYPTION_KEY: Type.Optional(
     Type.String({
@@ -188,7 +194,13 @@ export interface AppConfig {
   database: DatabaseTarget;
   dbEcho: boolean;
   embedding: { model: string; apiKey: string | undefined; dimensions: number };
-  http: { host: string; port: number; bodyLimit: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimit: number;
+    /** Fastify's `trustProxy`: whose X-Forwarded-Proto decides that a request came over HTTPS (HSTS). */
+    trustProxy: boolean | string;
+  };
   logLevel: string;
   seedDemo: boolean;
   reviews: { defaultTtlSeconds: number };
@@ -367,7 +379,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database,
     dbEcho: e.DB_ECHO,
     embedding: { model: e.EMBEDDING_MODEL, apiKey: e.EMBEDDING_API_KEY, dimensions: e.EMBEDDING_DIMENSIONS },
-    http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT_BYTES },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimit: e.BODY_LIMIT_BYTES,
+      trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY,
+    },
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
     reviews: { defaultTtlSeconds: e.CONSULTATION_DEFAULT_TTL_SECONDS },
