@@ -158,10 +158,13 @@ export class ConversationService {
     input: { rating: FeedbackRating | null; comment?: string | null },
   ): Promise<Message> {
     requireRole(caller, 'member');
-    const message = await this.em.getRepository(Message).findOne({ id: messageId });
+    // tenant-scoped lookup: another organization's message is not found, as an unknown one
+    const message = await this.em
+      .getRepository(Message)
+      .findOne({ id: messageId, conversation: { organization: caller.organizationId } });
     if (!message) throw new NotFoundError('Message', messageId);
-    await this.get(caller, message.conversation.id).catch(() => {
-      throw new NotFoundError('Message', messageId);
+    await this.get(caller, message.conversation.id).catch((error: unknown) => {
+      throw error instanceof NotFoundError ? new NotFoundError('Message', messageId) : error;
     });
     message.feedbackRating = input.rating;
     if (input.comment !== undefined) message.feedbackComment = input.comment;

@@ -151,7 +151,11 @@ export class MemoryRepository extends BaseRepository<Memory> {
       return scored;
     });
     if (!hits.length) return [];
-    const memories = await this.find({ id: { $in: hits.map((h) => h.id) } } as never, { refresh: true });
+    // with their tags, as every other read of a memory shows them (a search hit is the same record)
+    const memories = await this.find({ id: { $in: hits.map((h) => h.id) } } as never, {
+      refresh: true,
+      populate: ['tags'] as never,
+    });
     const byId = new Map(memories.map((m) => [m.id, m]));
     return hits.flatMap((h) => {
       const memory = byId.get(h.id);
