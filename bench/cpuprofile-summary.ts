@@ -25,7 +25,14 @@ export function owner(url: string, fn: string): string {
     const pkg = m[1]!;
     if (pkg.startsWith('@mikro-orm/')) return 'MikroORM';
     if (pkg === 'kysely') return 'kysely (MikroORM 7 query runner)';
-    if (pkg === 'fastify' || pkg.startsWith('@fastify/') || pkg.startsWith('fast-') || pkg === 'avvio' || pkg === 'find-my-way' || pkg === 'light-my-request')
+    if (
+      pkg === 'fastify' ||
+      pkg.startsWith('@fastify/') ||
+      pkg.startsWith('fast-') ||
+      pkg === 'avvio' ||
+      pkg === 'find-my-way' ||
+      pkg === 'light-my-request'
+    )
       return 'Fastify';
     if (pkg === 'pg' || pkg.startsWith('pg-') || pkg === 'postgres-array') return 'pg driver';
     if (pkg === 'typebox') return 'TypeBox';
@@ -61,7 +68,8 @@ export function summarise(profile: Profile, top = 25): string {
   const lines = [`busy CPU ${(total / 1000).toFixed(0)} ms (idle excluded)`, '', 'self time by owner:'];
   for (const [who, us] of [...owners].sort((a, b) => b[1] - a[1])) lines.push(`  ${pct(us)}  ${who}`);
   lines.push('', `top ${top} functions by self time:`);
-  for (const [fn, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(us)}  ${fn}`);
+  for (const [fn, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top))
+    lines.push(`  ${pct(us)}  ${fn}`);
   return lines.join('\n');
 }
 

@@ -21,6 +21,7 @@ import {
   type VectorIndexKind,
 } from '../src/modules/agents/vector-index.js';
 import { MEMORY_EMBEDDING_INDEX } from '../src/modules/agents/memory.entity.js';
+import type { BenchRow } from './support.js';
 
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.BENCH_VECTORS ?? 20_000);
@@ -143,7 +144,8 @@ function databaseUrl(database: string): string {
 
 const progress = (message: string) => console.log(`  [vector-index] ${message}`);
 
-export async function run(): Promise<void> {
+export async function run(): Promise<BenchRow[]> {
+  let workload5: BenchRow | undefined;
   console.log(
     `\n## Vector index: ${N} clustered ${DIM}-d vectors (${CLUSTERS} overlapping topics in ${LATENT} latent dimensions), ${QUERIES} queries, top ${K}`,
   );
@@ -298,27 +300,60 @@ export async function run(): Promise<void> {
     ]);
     const rebuilt = reaching(rows.filter((r) => r.method === 'ivfflat' || r.method === 'hnsw'));
 
-    // searchByEmbedding through the ORM, with the index the migration ships (HNSW, still in place).
+    // Workload 5: searchByEmbedding (tenant and status filters, access recorded, rows returned) against the
+    // bare HNSW query (ids only, no filter), the index the migration ships, the same query vectors,
+    // interleaved query by query so both see the same machine.
     await client.query('analyze memories');
-    const times: number[] = [];
-    const repo = (orm.em.fork() as unknown as SqlEntityManager).getRepository(Memory);
+    await client.query('set enable_seqscan = off'); // the bare query is the HNSW index scan, as above
+    const repo = () => (orm.em.fork() as unknown as SqlEntityManager).getRepository(Memory);
+    const bare = (q: number[]) => client.query<{ id: string }>(search, [toSql(q)]);
     const ormQueries = Array.from({ length: ORM_QUERIES }, () => generate());
-    for (const q of ormQueries.slice(0, 20)) await repo.searchByEmbedding(organization.id, q, { k: K }); // warm-up
-    for (const q of ormQueries) {
-      const fork = (orm.em.fork() as unknown as SqlEntityManager).getRepository(Memory);
-      const t0 = performance.now();
-      const hits = await fork.searchByEmbedding(organization.id, q, { k: K });
-      times.push(performance.now() - t0);
-      if (hits.length !== K)
-        throw new Error(`searchByEmbedding returned ${hits.length} results, expected ${K}`);
+    for (const q of ormQueries.slice(0, 20)) {
+      await repo().searchByEmbedding(organization.id, q, { k: K }); // warm-up
+      await bare(q);
+    }
+    const times: number[] = [];
+    const bareTimes: number[] = [];
+    for (const [i, q] of ormQueries.entries()) {
+      const order = i % 2 ? ['orm', 'bare'] : ['bare', 'orm'];
+      for (const which of order) {
+        const t0 = performance.now();
+        if (which === 'bare') {
+          const found = await bare(q);
+          bareTimes.push(performance.now() - t0);
+          if (found.rows.length !== K) throw new Error(`the bare query returned ${found.rows.length} rows`);
+        } else {
+          const hits = await repo().searchByEmbedding(organization.id, q, { k: K });
+          times.push(performance.now() - t0);
+          if (hits.length !== K)
+            throw new Error(`searchByEmbedding returned ${hits.length} results, expected ${K}`);
+        }
+      }
     }
     rows.push({
       method: 'searchByEmbedding',
-      setting: 'ORM, hnsw, top 10 + access',
+      setting: 'ORM, hnsw, top 10, filters + access',
       recall: null,
       medianMs: percentile(times, 50),
       p99Ms: percentile(times, 99),
     });
+    rows.push({
+      method: 'bare HNSW query',
+      setting: 'raw pg, ids only, no filter',
+      recall: null,
+      medianMs: percentile(bareTimes, 50),
+      p99Ms: percentile(bareTimes, 99),
+    });
+    workload5 = {
+      workload: `5. searchByEmbedding top ${K}, ${N.toLocaleString('en')} memories`,
+      orm: `${fmt(percentile(times, 50))} ms`,
+      raw: `${fmt(percentile(bareTimes, 50))} ms`,
+      peer: '—',
+      ratio: `${(percentile(times, 50) / percentile(bareTimes, 50)).toFixed(2)}×`,
+      peerRatio: '—',
+      target: '≤ 2× bare HNSW query',
+      met: percentile(times, 50) <= 2 * percentile(bareTimes, 50) ? 'yes' : 'no',
+    };
 
     console.log('');
     printTable(rows);
@@ -333,6 +368,7 @@ export async function run(): Promise<void> {
         : 'the migration ships hnsw: DOES NOT match this run, revisit the default',
     );
     console.log(`rebuilt after loading (npm run vector-index -- <kind>): ${describe(rebuilt)}`);
+    return workload5 ? [workload5] : [];
   } finally {
     await client.end().catch(() => undefined);
     await orm.close(true);

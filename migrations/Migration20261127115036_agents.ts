@@ -7,13 +7,28 @@ import { Migration } from '@mikro-orm/migrations';
  */
 
 /**
- * Fails with an explanation when the extension is not installed on the server (EC-3). Exported so the
- * test suite can run the same guard against an extension name that does not exist.
+ * Fails with an explanation when the extension is not installed on the server (EC-3), or when the version
+ * that is (or would be) in place is older than `minimum`: vector search sets `hnsw.iterative_scan` and
+ * `ivfflat.iterative_scan`, which pgvector has since 0.8.0. Exported so the test suite can run the same
+ * guard against an extension name that does not exist and a minimum no version meets.
  */
-export const pgvectorGuardSql = (extension = 'vector') => `do $$
+export const pgvectorGuardSql = (extension = 'vector', minimum = '0.8.0') => `do $$
+declare
+  installed text := (select extversion from pg_extension where extname = '${extension}');
+  available text := (select default_version from pg_available_extensions where name = '${extension}');
+  version text := coalesce(installed, available);
+  parts int[] := string_to_array(substring(coalesce(version, '0') from '^[0-9]+(?:\.[0-9]+)*'), '.')::int[];
+  wanted int[] := string_to_array('${minimum}', '.')::int[];
 begin
-  if not exists (select 1 from pg_available_extensions where name = '${extension}') then
+  if available is null and installed is null then
     raise exception 'pgvector is not installed on this PostgreSQL server (extension "${extension}" is not available). Install it first, e.g. apt-get install postgresql-<major>-pgvector, brew install pgvector, or build it from https://github.com/pgvector/pgvector#installation, then run the migrations again. With PGlite, load it: PGlite.create({ extensions: { vector } }) from @electric-sql/pglite-pgvector.'
+      using errcode = 'feature_not_supported';
+  end if;
+  if (coalesce(parts[1], 0), coalesce(parts[2], 0), coalesce(parts[3], 0))
+     < (coalesce(wanted[1], 0), coalesce(wanted[2], 0), coalesce(wanted[3], 0)) then
+    raise exception 'pgvector % is %, Oversight needs ${minimum} or later (iterative index scans). Install pgvector ${minimum} or later (the PGDG package postgresql-<major>-pgvector, brew upgrade pgvector, or a build of v${minimum}+ from https://github.com/pgvector/pgvector#installation)%, then run the migrations again.',
+      version, case when installed is not null then 'installed in this database' else 'the version this server offers' end,
+      case when installed is not null then ' and run ALTER EXTENSION ${extension} UPDATE in this database' else '' end
       using errcode = 'feature_not_supported';
   end if;
 end $$;`;

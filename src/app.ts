@@ -11,23 +11,33 @@ import type { AppConfig } from './config.js';
 import authPlugin from './http/auth.plugin.js';
 import errorsPlugin from './http/errors.plugin.js';
 import { healthRoutes } from './http/health.routes.js';
+import mcpPlugin from './http/mcp.plugin.js';
 import notificationsPlugin from './http/notifications.plugin.js';
 import ormPlugin from './http/orm.plugin.js';
+import embedderPlugin from './http/embedder.plugin.js';
+import { createEmbedder, type Embedder } from './modules/agents/embedder.js';
 import principalsPlugin from './http/principals.plugin.js';
 import securityHeadersPlugin from './http/security-headers.plugin.js';
 import { requestValidation } from './http/validation.js';
 import { agentsRoutes } from './modules/agents/routes.js';
+import { agentsMcp } from './modules/agents/tools.js';
 import { identityRoutes } from './modules/identity/routes.js';
 import { packageRoutes } from './modules/packages/routes.js';
+import { packagesMcp } from './modules/packages/tools.js';
 import { validationRoutes } from './modules/validations/routes.js';
+import { validationsMcp } from './modules/validations/tools.js';
 import { reviewsRoutes } from './modules/reviews/routes.js';
+import { reviewsMcp } from './modules/reviews/tools.js';
 import webhookWorkerPlugin from './modules/reviews/worker.plugin.js';
+import retentionPlugin from './modules/agents/retention.plugin.js';
 
 export interface BuildAppOptions {
   config: AppConfig;
   orm: MikroORM;
   /** Fastify logger option; defaults to pino at the configured level with secrets redacted. */
   logger?: FastifyServerOptions['logger'];
+  /** The embedding provider; defaults to the one the settings name (`config.embedding`). */
+  embedder?: Embedder;
 }
 
 /** Header and body paths whose values never reach a log line. */
@@ -41,7 +51,7 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
-export async function buildApp({ config, orm, logger }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, orm, logger, embedder }: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: config.http.bodyLimit,
@@ -75,6 +85,7 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   await app.register(ormPlugin, { orm });
+  await app.register(embedderPlugin, { embedder: embedder ?? createEmbedder(config.embedding) });
   await app.register(notificationsPlugin, { orm, database: config.database });
   await app.register(principalsPlugin);
   await app.register(healthRoutes, { engine: config.database.engine });
@@ -89,6 +100,19 @@ export async function buildApp({ config, orm, logger }: BuildAppOptions): Promis
     },
     { prefix: '/api/v1' },
   );
+  // The MCP endpoint: the same services behind API-key auth, as tools and resources (docs/mcp.md).
+  await app.register(
+    async (mcp) => {
+      await mcp.register(authPlugin);
+      await mcp.register(mcpPlugin, {
+        config,
+        notifications: app.notifications,
+        contributions: [reviewsMcp(config), validationsMcp, agentsMcp, packagesMcp],
+      });
+    },
+    { prefix: '/mcp' },
+  );
   await app.register(webhookWorkerPlugin, { config, orm });
+  await app.register(retentionPlugin, { config, orm });
   return app;
 }

@@ -9,6 +9,9 @@ import Type, { type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { createHash } from 'node:crypto';
 
+/** OpenAI's API, the default EMBEDDING_BASE_URL. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
 const Bool = (description: string, def: boolean) =>
   Type.Boolean({ default: def, description: `${description}; one of true, false, 1, 0` });
 
@@ -60,6 +63,33 @@ export const EnvSchema = Type.Object({
   EMBEDDING_DIMENSIONS: Type.Literal(1536, {
     default: 1536,
     description: '1536 (memories.embedding is vector(1536); another size needs a migration)',
+  }),
+  EMBEDDING_PROVIDER: Type.Optional(
+    Type.Enum(['openai', 'demo'], {
+      description:
+        'one of openai (an OpenAI-compatible /v1/embeddings endpoint), demo (a word-hashing stand-in for local demos, refused in production); default openai when EMBEDDING_API_KEY or EMBEDDING_BASE_URL is set or NODE_ENV=production, else demo',
+    }),
+  ),
+  EMBEDDING_BASE_URL: Type.String({
+    pattern: '^https?://[^/@\\s]+(/[^\\s]*)?$',
+    default: OPENAI_BASE_URL,
+    description:
+      'the http(s) base URL of an OpenAI-compatible API, without credentials; /embeddings is appended (e.g. https://api.openai.com/v1)',
+    // a refused value may carry credentials: never echo it
+    secret: true,
+  }),
+  EMBEDDING_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 120_000,
+    default: 10_000,
+    description: 'an integer number of milliseconds from 100 to 120000: timeout of one embedding request',
+  }),
+  EMBEDDING_MAX_RETRIES: Type.Integer({
+    minimum: 0,
+    maximum: 10,
+    default: 2,
+    description:
+      'an integer from 0 to 10: retries of an embedding request after a timeout, a network error, HTTP 429 or 5xx',
   }),
   PORT: Type.Integer({
     minimum: 0,
@@ -117,7 +147,7 @@ export const EnvSchema = Type.Object({
   WEBHOOK_WORKER_ENABLED: Type.Optional(
     Type.Boolean({
       description:
-        'run the webhook/expiry worker inside the API process (default true, false when NODE_ENV=test); one of true, false, 1, 0',
+        'run the background worker (webhook deliveries, request expiry, conversation retention) inside the API process (default true, false when NODE_ENV=test); one of true, false, 1, 0',
     }),
   ),
   WEBHOOK_POLL_INTERVAL_MS: Type.Integer({
@@ -151,11 +181,55 @@ export const EnvSchema = Type.Object({
     default: 3_600_000,
     description: 'an integer number of milliseconds from 10 to 86400000: the longest delay between attempts',
   }),
+  // --- agents: conversation retention (organizations.conversation_retention_days) ---
+  CONVERSATION_RETENTION_INTERVAL_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 86_400_000,
+    default: 3_600_000,
+    description:
+      'an integer number of milliseconds from 1000 to 86400000 between two passes of the conversation retention job',
+  }),
+  CONVERSATION_RETENTION_BATCH_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 500,
+    description: 'an integer from 1 to 10000: conversations deleted per statement by the retention job',
+  }),
   WEBHOOK_ALLOW_LOOPBACK: Bool('allow webhook destinations on loopback addresses (127.0.0.0/8, ::1)', false),
   WEBHOOK_ALLOW_PRIVATE: Bool(
     'allow webhook destinations on private, link-local and other non-public addresses',
     false,
   ),
+  // --- MCP endpoint (docs/mcp.md) ---
+  MCP_ALLOWED_HOSTS: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9.:\\[\\]-]+(,[A-Za-z0-9.:\\[\\]-]+)*$',
+      description:
+        'comma-separated host names that /mcp answers to (Host and Origin headers; DNS rebinding protection); ' +
+        'default: localhost, 127.0.0.1 and [::1], plus HOST when it is a specific address',
+    }),
+  ),
+  MCP_DEFAULT_WAIT_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 3600,
+    default: 45,
+    description:
+      'an integer number of seconds from 0 to 3600: how long ask_human waits when the agent does not say',
+  }),
+  MCP_MAX_WAIT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 900,
+    description:
+      'an integer number of seconds from 1 to 3600: the longest wait an agent may ask ask_human for',
+  }),
+  MCP_PROGRESS_INTERVAL_MS: Type.Integer({
+    minimum: 50,
+    maximum: 600_000,
+    default: 10_000,
+    description:
+      'an integer number of milliseconds from 50 to 600000 between two progress notifications of a waiting ask_human',
+  }),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -193,7 +267,7 @@ export interface AppConfig {
   env: Env['NODE_ENV'];
   database: DatabaseTarget;
   dbEcho: boolean;
-  embedding: { model: string; apiKey: string | undefined; dimensions: number };
+  embedding: EmbeddingSettings;
   http: {
     host: string;
     port: number;
@@ -205,7 +279,48 @@ export interface AppConfig {
   seedDemo: boolean;
   reviews: { defaultTtlSeconds: number };
   webhooks: WebhookSettings;
+  retention: RetentionSettings;
   encryption: EncryptionKeys;
+  mcp: McpSettings;
+}
+
+export interface McpSettings {
+  /** Host names (without port) that /mcp accepts in Host and Origin. */
+  allowedHosts: string[];
+  defaultWaitSeconds: number;
+  maxWaitSeconds: number;
+  progressIntervalMs: number;
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/** The host names /mcp answers to: the configured list, else loopback names plus a specific HOST. */
+function mcpAllowedHosts(configured: string | undefined, listenHost: string): string[] {
+  if (configured) return [...new Set(configured.split(',').map((h) => h.trim().toLowerCase()))];
+  const host = listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost;
+  return WILDCARD_HOSTS.has(host) || LOOPBACK_NAMES.includes(host)
+    ? LOOPBACK_NAMES
+    : [...LOOPBACK_NAMES, host.toLowerCase()];
+}
+
+/** Seed 004 FR-11's embedding settings, and how to reach the provider (src/modules/agents/embedder.ts). */
+export interface EmbeddingSettings {
+  /** `openai`: an OpenAI-compatible /v1/embeddings endpoint; `demo`: the local stand-in (never in production). */
+  provider: 'openai' | 'demo';
+  baseUrl: string;
+  model: string;
+  /** Secret: sent as a bearer token, never logged or shown. */
+  apiKey: string | undefined;
+  dimensions: number;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+/** The conversation retention job (src/modules/agents/conversation-retention.ts). */
+export interface RetentionSettings {
+  intervalMs: number;
+  batchSize: number;
 }
 
 export interface WebhookSettings {
@@ -361,6 +476,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         "it encrypts the organizations' webhook secrets",
     ]);
   }
+  // A key, or a server other than OpenAI's, says a real provider is meant.
+  const provider =
+    e.EMBEDDING_PROVIDER ??
+    (e.EMBEDDING_API_KEY || e.EMBEDDING_BASE_URL !== OPENAI_BASE_URL || e.NODE_ENV === 'production'
+      ? 'openai'
+      : 'demo');
+  if (e.NODE_ENV === 'production' && provider === 'demo') {
+    throw new ConfigError([
+      'EMBEDDING_PROVIDER=demo is not allowed with NODE_ENV=production: the demo embedder knows no meaning ' +
+        '(it hashes words); set EMBEDDING_PROVIDER=openai with EMBEDDING_API_KEY (and EMBEDDING_BASE_URL for ' +
+        'a provider other than OpenAI)',
+    ]);
+  }
+  if (provider === 'openai' && !e.EMBEDDING_API_KEY && e.EMBEDDING_BASE_URL === OPENAI_BASE_URL) {
+    throw new ConfigError([
+      'EMBEDDING_API_KEY is required for the OpenAI embedding API (EMBEDDING_PROVIDER=openai' +
+        (e.NODE_ENV === 'production' ? ', the only provider allowed in production' : '') +
+        '); or set EMBEDDING_BASE_URL to another OpenAI-compatible server',
+    ]);
+  }
+  if (e.MCP_DEFAULT_WAIT_SECONDS > e.MCP_MAX_WAIT_SECONDS) {
+    throw new ConfigError([
+      `MCP_DEFAULT_WAIT_SECONDS=${e.MCP_DEFAULT_WAIT_SECONDS} is not allowed: expected at most MCP_MAX_WAIT_SECONDS (${e.MCP_MAX_WAIT_SECONDS})`,
+    ]);
+  }
   if (e.WEBHOOK_BACKOFF_MAX_MS < e.WEBHOOK_BACKOFF_BASE_MS) {
     throw new ConfigError([
       `WEBHOOK_BACKOFF_MAX_MS=${e.WEBHOOK_BACKOFF_MAX_MS} is not allowed: expected at least WEBHOOK_BACKOFF_BASE_MS (${e.WEBHOOK_BACKOFF_BASE_MS})`,
@@ -378,7 +518,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     env: e.NODE_ENV,
     database,
     dbEcho: e.DB_ECHO,
-    embedding: { model: e.EMBEDDING_MODEL, apiKey: e.EMBEDDING_API_KEY, dimensions: e.EMBEDDING_DIMENSIONS },
+    embedding: {
+      provider,
+      baseUrl: e.EMBEDDING_BASE_URL,
+      model: e.EMBEDDING_MODEL,
+      apiKey: e.EMBEDDING_API_KEY,
+      dimensions: e.EMBEDDING_DIMENSIONS,
+      timeoutMs: e.EMBEDDING_TIMEOUT_MS,
+      maxRetries: e.EMBEDDING_MAX_RETRIES,
+    },
     http: {
       host: e.HOST,
       port: e.PORT,
@@ -398,7 +546,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK,
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
     },
+    retention: {
+      intervalMs: e.CONVERSATION_RETENTION_INTERVAL_MS,
+      batchSize: e.CONVERSATION_RETENTION_BATCH_SIZE,
+    },
     encryption: { current, previous, insecureDevelopmentKey: !e.OVERSIGHT_ENCRYPTION_KEY },
+    mcp: {
+      allowedHosts: mcpAllowedHosts(e.MCP_ALLOWED_HOSTS, e.HOST),
+      defaultWaitSeconds: e.MCP_DEFAULT_WAIT_SECONDS,
+      maxWaitSeconds: e.MCP_MAX_WAIT_SECONDS,
+      progressIntervalMs: e.MCP_PROGRESS_INTERVAL_MS,
+    },
   };
 }
 

@@ -1,10 +1,19 @@
 import {
   EntityRepository,
+  LockMode,
   type EntityData,
   type FindOneOptions,
   type RequiredEntityData,
 } from '@mikro-orm/core';
 import { NotFoundError } from './errors.js';
+
+/**
+ * A fresh read `FOR UPDATE`. Filters off: the users' soft-delete filter would inner-join an organization's
+ * owner into the locking query, locking the user row too, and once the lock is granted PostgreSQL
+ * re-checks that join against the user row as it was, so an organization whose owner_id had just moved
+ * read as not found. (A row hidden by a filter of its own is found too: callers lock what they found.)
+ */
+const FOR_UPDATE = { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true, filters: false } as const;
 
 // Populate hints are checked by the callers' own types; the base accepts any of them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -43,6 +52,19 @@ export class BaseRepository<T extends { id: string }> extends EntityRepository<T
     )) as T | null;
     if (!entity) throw new NotFoundError(this.label, id);
     return entity;
+  }
+
+  /**
+   * Inside a transaction: locks the row (`SELECT … FOR UPDATE`) and reads it again, so a change that reads,
+   * checks and writes it queues behind any other one instead of overwriting it.
+   */
+  lockById(id: string): Promise<T> {
+    return this.getByIdOrFail(id, FOR_UPDATE);
+  }
+
+  /** `lockById`, tenant-scoped: a row of another organization is not found. */
+  lockInOrganization(organizationId: string, id: string): Promise<T> {
+    return this.getInOrganization(organizationId, id, FOR_UPDATE);
   }
 
   /** Creates a managed entity; it is inserted at the next flush. */

@@ -60,7 +60,9 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
     entities,
     extensions: [Migrator, SeedManager],
     forceUtcTimezone: true,
-    // Handlers and services flush explicitly (one unit of work per request); nothing flushes behind a query.
+    // Nothing is written before an explicit flush or a transaction's commit (seed 000: autoflush off).
+    // MikroORM's default (auto) would flush pending inserts and removals before a query touching their
+    // table, outside any transaction, so a request failing after that query would leave them written.
     flushMode: FlushMode.COMMIT,
     // Entities are plain objects: no per-instance accessors for every scalar property (the top cost of
     // hydrating entities in docs/performance.md). Relations still propagate to their inverse side: the ORM

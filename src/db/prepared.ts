@@ -13,17 +13,25 @@ import type { QueryBuilder, SqlEntityManager } from '@mikro-orm/postgresql';
 /** Marks where a named value goes while the statement is built. */
 export type Placeholder = (name: string) => string;
 
+/** What a row mapper may need: timestamps arrive as the database's text (see the driver's type parsers). */
+export interface RowTools {
+  date(value: unknown): Date;
+  dateOrNull(value: unknown): Date | null;
+}
+
 /** What a placeholder renders as while the statement is built; replaced by `?` afterwards. */
 const marker = (name: string) => `__oversight_value_${name}__`;
 const MARKERS = /'__oversight_value_(\w+)__'/g;
 
-export class PreparedQuery<Values extends Record<string, unknown>, Row> {
+export class PreparedQuery<Values extends Record<string, unknown>, Row, Raw = Row> {
   /** The built SQL and the order of its values, per ORM (metadata), built on first use. */
   private readonly built = new WeakMap<object, { sql: string; order: (keyof Values)[] }>();
 
   constructor(
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any entity's builder
     private readonly build: (em: SqlEntityManager, value: Placeholder) => QueryBuilder<any, any, any, any>,
+    /** Maps a row as selected to the read model's type (default: as it came). */
+    private readonly map: (row: Raw, tools: RowTools) => Row = (row) => row as unknown as Row,
   ) {}
 
   private statement(em: SqlEntityManager) {
@@ -46,14 +54,16 @@ export class PreparedQuery<Values extends Record<string, unknown>, Row> {
   }
 
   /** Every row for these values. */
-  all(em: EntityManager, values: Values): Promise<Row[]> {
+  async all(em: EntityManager, values: Values): Promise<Row[]> {
     const sql = em as SqlEntityManager;
     const { sql: query, order } = this.statement(sql);
-    return sql.execute<Row[]>(
+    const rows = await sql.execute<Raw[]>(
       query,
       order.map((name) => values[name]),
       'all',
     );
+    const tools = rowTools(em);
+    return rows.map((row) => this.map(row, tools));
   }
 
   /** The first row for these values, or undefined. */
@@ -61,3 +71,37 @@ export class PreparedQuery<Values extends Record<string, unknown>, Row> {
     return (await this.all(em, values))[0];
   }
 }
+
+function rowTools(em: EntityManager): RowTools {
+  const platform = em.getPlatform();
+  const date = (value: unknown): Date =>
+    value instanceof Date ? value : (platform.parseDate(value as string) as Date);
+  return { date, dateOrNull: (value) => (value == null ? null : date(value)) };
+}
+
+/**
+ * A family of prepared queries that differ in shape (e.g. which optional filters are present): each
+ * variant is built once, when first asked for, then reused like any prepared query.
+ */
+export function preparedVariants<
+  Shape extends string,
+  Values extends Record<string, unknown>,
+  Row,
+  Raw = Row,
+>(
+  build: (shape: Shape) => (em: SqlEntityManager, value: Placeholder) => QueryBuilder<any, any, any, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  map?: (row: Raw, tools: RowTools) => Row,
+): (shape: Shape) => PreparedQuery<Values, Row, Raw> {
+  const variants = new Map<Shape, PreparedQuery<Values, Row, Raw>>();
+  return (shape) => {
+    let query = variants.get(shape);
+    if (!query) {
+      query = new PreparedQuery<Values, Row, Raw>(build(shape), map);
+      variants.set(shape, query);
+    }
+    return query;
+  };
+}
+
+/** A number (a limit, an offset) where a prepared query takes it as a value. */
+export const numberValue = (value: Placeholder, name: string): number => value(name) as unknown as number;

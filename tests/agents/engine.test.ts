@@ -9,6 +9,12 @@ import { pgvectorGuardSql } from '../../migrations/Migration20261127115036_agent
 import { ServiceUnavailableError } from '../../src/common/errors.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { connectOrm } from '../../src/db/orm.js';
+import {
+  assertDatabaseSupported,
+  MINIMUM_PGVECTOR,
+  UnsupportedDatabaseError,
+  versionAtLeast,
+} from '../../src/db/requirements.js';
 import { Memory } from '../../src/modules/agents/memory.entity.js';
 import {
   currentVectorIndexSql,
@@ -22,25 +28,29 @@ import { axis, makeMemory } from '../support/agents.factories.js';
 const quiet = { logger: () => undefined };
 
 describe('EC-1: no database configured', () => {
-  it('uses the embedded database, where repositories and vector search work, and refuses production', async () => {
-    const config = loadConfig({ OVERSIGHT_DATA_DIR: 'memory://' });
-    expect(config.database).toEqual({ engine: 'pglite', dataDir: 'memory://' });
-    const orm = await connectOrm(config, quiet);
-    try {
-      await orm.migrator.up();
-      const em = orm.em.fork();
-      const organization = await makeOrganization(em);
-      await makeMemory(em, organization, { content: 'embedded', embedding: axis(2) });
-      const hits = await orm.em.fork().getRepository(Memory).searchByEmbedding(organization, axis(2));
-      expect(hits.map((h) => h.memory.content)).toEqual(['embedded']);
-    } finally {
-      await orm.close(true);
-    }
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
-      /needs a PostgreSQL server: set DATABASE_URL/,
-    );
-  });
+  it(
+    'uses the embedded database, where repositories and vector search work, and refuses production',
+    { timeout: 120_000 },
+    async () => {
+      const config = loadConfig({ OVERSIGHT_DATA_DIR: 'memory://' });
+      expect(config.database).toEqual({ engine: 'pglite', dataDir: 'memory://' });
+      const orm = await connectOrm(config, quiet);
+      try {
+        await orm.migrator.up();
+        const em = orm.em.fork();
+        const organization = await makeOrganization(em);
+        await makeMemory(em, organization, { content: 'embedded', embedding: axis(2) });
+        const hits = await orm.em.fork().getRepository(Memory).searchByEmbedding(organization, axis(2));
+        expect(hits.map((h) => h.memory.content)).toEqual(['embedded']);
+      } finally {
+        await orm.close(true);
+      }
+      expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+      expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+        /needs a PostgreSQL server: set DATABASE_URL/,
+      );
+    },
+  );
 });
 
 describe('EC-2: database connection failure', () => {
@@ -86,6 +96,62 @@ describe('EC-3: pgvector missing', () => {
     } finally {
       await db.dispose();
     }
+  });
+});
+
+describe('pgvector 0.8 or later (iterative index scans)', () => {
+  it('the migration guard refuses an older pgvector and says what to install', async () => {
+    const db = await createTestDatabase();
+    try {
+      const em = db.orm.em.fork() as unknown as SqlEntityManager;
+      const refused = await em.execute(pgvectorGuardSql('vector', '99.0.0')).catch((e: unknown) => e);
+      expect(String((refused as Error)?.message)).toMatch(
+        /pgvector 0\.\d+\.\d+ is installed in this database, Oversight needs 99\.0\.0 or later \(iterative index scans\)\. Install pgvector 99\.0\.0 or later .*ALTER EXTENSION vector UPDATE/,
+      );
+      await em.execute(pgvectorGuardSql('vector', '0.8.0')); // what this engine has is enough
+    } finally {
+      await db.dispose();
+    }
+  });
+
+  it('start-up refuses a server that lacks it (or a recent PostgreSQL), saying what to install', async () => {
+    const db = await createTestDatabase();
+    try {
+      const em = db.orm.em.fork();
+      await assertDatabaseSupported(em);
+      await expect(assertDatabaseSupported(em, { pgvector: '99.0.0' })).rejects.toThrow(
+        /pgvector 0\.\d+\.\d+ is installed in this database, Oversight needs 99\.0\.0 or later \(iterative index scans\): install pgvector 99\.0\.0 or later .*ALTER EXTENSION vector UPDATE/,
+      );
+      await expect(assertDatabaseSupported(em, { postgresql: 99 })).rejects.toThrow(
+        /PostgreSQL [\d.]+.* is too old: Oversight needs PostgreSQL 99 or later/,
+      );
+      await expect(assertDatabaseSupported(em, { pgvector: '99.0.0' })).rejects.toBeInstanceOf(
+        UnsupportedDatabaseError,
+      );
+    } finally {
+      await db.dispose();
+    }
+    const bare = await PGlite.create(); // no vector extension loaded
+    const orm = await connectOrm(loadConfig({ OVERSIGHT_DATA_DIR: 'memory://' }), {
+      ...quiet,
+      driverOptions: { pglite: bare },
+    });
+    try {
+      await expect(assertDatabaseSupported(orm.em.fork())).rejects.toThrow(
+        /pgvector is not installed on this PostgreSQL server: install pgvector 0\.8\.0 or later/,
+      );
+    } finally {
+      await orm.close(true);
+      await bare.close();
+    }
+  });
+
+  it('compares versions number by number', () => {
+    expect(versionAtLeast('0.8.0', MINIMUM_PGVECTOR)).toBe(true);
+    expect(versionAtLeast('0.10.0', '0.8.0')).toBe(true); // not as strings
+    expect(versionAtLeast('0.7.4', '0.8.0')).toBe(false);
+    expect(versionAtLeast('0.8', '0.8.0')).toBe(true);
+    expect(versionAtLeast('1.0.0-beta', '0.8.0')).toBe(true);
   });
 });
 

@@ -8,9 +8,13 @@ describe('settings', () => {
     expect(config.database).toEqual({ engine: 'pglite', dataDir: './.data/pglite' });
     expect(config.http).toMatchObject({ host: '127.0.0.1', port: 3000 });
     expect(config.embedding).toEqual({
+      provider: 'demo', // a local demo: no provider configured
+      baseUrl: 'https://api.openai.com/v1',
       model: 'text-embedding-3-small',
       apiKey: undefined,
       dimensions: 1536,
+      timeoutMs: 10_000,
+      maxRetries: 2,
     });
     expect(config.seedDemo).toBe(true);
   });
@@ -97,6 +101,7 @@ describe('settings', () => {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://u:p@h/d',
       OVERSIGHT_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      EMBEDDING_API_KEY: 'sk-production',
     });
     expect(prod.database.engine).toBe('postgresql');
     expect(prod.seedDemo).toBe(false);

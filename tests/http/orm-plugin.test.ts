@@ -11,7 +11,7 @@ import { User } from '../../src/modules/identity/user.entity.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/db.js';
 import { onlyOnPostgres } from '../support/engine.js';
-import { makeUser } from '../support/factories.js';
+import { makeUser, unique } from '../support/factories.js';
 import { eventually } from '../support/wait.js';
 
 let t: TestApp;
@@ -64,6 +64,18 @@ async function probes(app: FastifyInstance) {
       return { ok: true };
     },
   );
+  // Creates an entity, then queries its table, then fails without flushing. Under MikroORM's default
+  // flush mode (auto) the query would flush the insert first, outside any transaction: a written row.
+  app.post<{ Body: { email: string } }>(
+    '/probe/create-query-fail',
+    { config: { public: true } },
+    async (request) => {
+      request.em.create(User, { email: request.body.email });
+      const seen = await request.em.count(User, { email: request.body.email });
+      const found = await request.em.find(User, { email: request.body.email });
+      throw new Error(`boom before any flush (count ${seen}, found ${found.length})`);
+    },
+  );
   // A POST with a JSON body: the request context must survive body parsing.
   app.post<{ Body: { id: string } }>('/probe/context', { config: { public: true } }, async (request) => {
     const contextEm = RequestContext.getEntityManager();
@@ -109,6 +121,15 @@ describe('the ORM plugin', () => {
     const em = t.em();
     expect((await em.findOneOrFail(User, { id: user.id })).displayName).toBe('original');
     expect(await em.count(User, { email })).toBe(0);
+  });
+
+  it('never flushes implicitly: a query after a change does not write it, a failure then writes nothing', async () => {
+    const email = `${unique('never-flushed')}@example.test`;
+    const res = await t.app.inject({ method: 'POST', url: '/probe/create-query-fail', payload: { email } });
+    expect(res.statusCode).toBe(500);
+    expect(await t.em().count(User, { email })).toBe(0);
+    // by configuration, so every fork (requests, workers, the CLI) behaves the same
+    expect(t.db.orm.config.get('flushMode')).toBe('commit');
   });
 
   it('keeps the request context for a POST with a JSON body', async () => {

@@ -3,7 +3,11 @@ import { ConfigError, INSECURE_DEVELOPMENT_KEY, loadConfig } from '../../src/con
 
 const KEY_A = Buffer.alloc(32, 1).toString('base64');
 const KEY_B = Buffer.alloc(32, 2).toString('base64');
-const prod = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u:p@db:5432/oversight' };
+const prod = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://u:p@db:5432/oversight',
+  EMBEDDING_API_KEY: 'sk-production',
+};
 
 function problems(env: Record<string, string>): string[] {
   try {

@@ -45,14 +45,14 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      (await new AgentService(request.em).list(await request.caller(), request.query)).map(toAgentDto),
+      (await new AgentService(request.em).listViews(await request.caller(), request.query)).map(toAgentDto),
   );
 
   app.get(
     '/agents/:id',
     { schema: { tags: ['agents'], params: IdParams, response: { 200: AgentDto, ...reads } } },
     async (request) =>
-      toAgentDto(await new AgentService(request.em).get(await request.caller(), request.params.id)),
+      toAgentDto(await new AgentService(request.em).view(await request.caller(), request.params.id)),
   );
 
   app.patch(

@@ -2,7 +2,8 @@
 import Type, { type Static } from 'typebox';
 import { DateTime, Nullable, Uuid, deepPartial, iso, withoutDefaults } from '../../common/schemas.js';
 import { Scope } from '../identity/schemas.js';
-import type { Agent } from './agent.entity.js';
+import { Agent } from './agent.entity.js';
+import { agentView, type AgentView } from './agent.repository.js';
 import {
   AgentBoundaries,
   AgentDNA,
@@ -10,7 +11,6 @@ import {
   AgentModelConfig,
   AgentPersonality,
   AgentStatus,
-  agentDna,
 } from './dna.js';
 
 const partial = <T extends Parameters<typeof Type.Partial>[0]>(schema: T) =>
@@ -48,14 +48,11 @@ export const AgentDto = Type.Object({
 });
 export type AgentDto = Static<typeof AgentDto>;
 
-export const toAgentDto = (a: Agent): AgentDto => ({
-  id: a.id,
-  organizationId: a.organization.id,
-  createdBy: a.createdBy?.id ?? null,
-  createdAt: iso(a.createdAt)!,
-  updatedAt: iso(a.updatedAt)!,
-  ...agentDna(a),
-});
+/** The DTO of an agent read through a read model (`AgentView`) or of a managed entity after a write. */
+export const toAgentDto = (agent: Agent | AgentView): AgentDto => {
+  const { createdAt, updatedAt, ...rest } = agent instanceof Agent ? agentView(agent) : agent;
+  return { ...rest, createdAt: iso(createdAt)!, updatedAt: iso(updatedAt)! };
+};
 
 export const AgentListQuery = Type.Object({ status: Type.Optional(withoutDefaults(AgentStatus)) });
 

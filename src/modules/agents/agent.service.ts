@@ -6,6 +6,7 @@ import { AuditLog } from '../identity/audit-log.entity.js';
 import type { ApiKeyScope } from '../identity/enums.js';
 import { Organization } from '../identity/organization.entity.js';
 import { Agent } from './agent.entity.js';
+import type { AgentView } from './agent.repository.js';
 import {
   AgentBoundaries,
   AgentMemoryConfig,
@@ -80,14 +81,16 @@ export class AgentService {
     return agent;
   }
 
-  async list(caller: Caller, filter: AgentFilter = {}): Promise<Agent[]> {
+  /** Read model of the agents (nothing managed): what listings show. */
+  async listViews(caller: Caller, filter: AgentFilter = {}): Promise<AgentView[]> {
     requireRole(caller, 'viewer');
-    return this.em
-      .getRepository(Agent)
-      .find(
-        { organization: caller.organizationId, ...(filter.status ? { status: filter.status } : {}) },
-        { orderBy: { name: 'asc', id: 'asc' } },
-      );
+    return this.em.getRepository(Agent).listViews(caller.organizationId, filter.status);
+  }
+
+  /** Read model of one agent (nothing managed): what a GET shows. */
+  async view(caller: Caller, id: string): Promise<AgentView> {
+    requireRole(caller, 'viewer');
+    return this.em.getRepository(Agent).viewInOrganization(caller.organizationId, id);
   }
 
   async get(caller: Caller, id: string): Promise<Agent> {
@@ -95,10 +98,31 @@ export class AgentService {
     return this.em.getRepository(Agent).getInOrganization(caller.organizationId, id);
   }
 
+  /**
+   * Runs `work` on the agent locked and read again inside one transaction (committed with the work's
+   * changes), so concurrent changes queue: a DNA part is never merged into a stale copy of the stored
+   * one, and a change read before the agent was archived cannot bring it back.
+   */
+  private async locked<T>(caller: Caller, id: string, work: (agent: Agent) => T | Promise<T>): Promise<T> {
+    await this.em.begin();
+    try {
+      const agent = await this.em.getRepository(Agent).lockInOrganization(caller.organizationId, id);
+      const result = await work(agent);
+      await this.em.commit();
+      return result;
+    } catch (error) {
+      await this.em.rollback();
+      throw error;
+    }
+  }
+
   /** Changes an agent. A DNA part in the patch is merged into the stored one, then validated whole. */
   async update(caller: Caller, id: string, patch: AgentPatch): Promise<Agent> {
     requireRole(caller, 'admin');
-    const agent = await this.get(caller, id);
+    return this.locked(caller, id, (agent) => this.apply(caller, agent, patch));
+  }
+
+  private async apply(caller: Caller, agent: Agent, patch: AgentPatch): Promise<Agent> {
     if (agent.status === 'archived' && patch.status !== undefined && patch.status !== 'archived') {
       throw new RuleViolationError('an archived agent stays archived');
     }
@@ -142,24 +166,23 @@ export class AgentService {
         'boundaries',
       );
     this.audit(caller, 'agent.updated', agent, { before, after: agentDna(agent) });
-    await this.em.flush();
     return agent;
   }
 
   /** Archives an agent: it keeps its history, and its API keys stop working (only active agents act). */
   async archive(caller: Caller, id: string): Promise<Agent> {
     requireRole(caller, 'admin');
-    const agent = await this.get(caller, id);
-    if (agent.status !== 'archived') {
-      const before = agent.status;
-      agent.status = 'archived';
-      this.audit(caller, 'agent.archived', agent, {
-        before: { status: before },
-        after: { status: 'archived' },
-      });
-      await this.em.flush();
-    }
-    return agent;
+    return this.locked(caller, id, (agent) => {
+      if (agent.status !== 'archived') {
+        const before = agent.status;
+        agent.status = 'archived';
+        this.audit(caller, 'agent.archived', agent, {
+          before: { status: before },
+          after: { status: 'archived' },
+        });
+      }
+      return agent;
+    });
   }
 
   /** Mints an API key for the agent (admin+). The raw key is returned once and never stored. */

@@ -37,6 +37,13 @@ export const ConversationSchema = defineEntity({
       properties: ['organization', 'lastMessageAt'],
       where: `status = 'active'`,
     },
+    {
+      // The retention job (conversation-retention.ts) looks for an organization's conversations whose
+      // last activity is older than its conversation_retention_days.
+      name: 'conversations_retention_index',
+      expression:
+        'create index "conversations_retention_index" on "conversations" ("organization_id", (coalesce(last_message_at, created_at)))',
+    },
   ],
   checks: [
     {

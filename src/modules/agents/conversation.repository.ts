@@ -1,5 +1,8 @@
 import { BaseRepository } from '../../common/base.repository.js';
-import type { Conversation } from './conversation.entity.js';
+import { execute } from '../../db/sql.js';
+import { numberValue, preparedVariants } from '../../db/prepared.js';
+import { Conversation } from './conversation.entity.js';
+import { conversationOfRow, type ConversationRow, type ConversationView } from './conversation.view.js';
 import type { ConversationStatus } from './enums.js';
 
 export interface ConversationFilter {
@@ -9,24 +12,55 @@ export interface ConversationFilter {
   limit?: number;
 }
 
+type Values = { organizationId: string; agentId?: string; userId?: string; status?: string; limit: number };
+
+/** One prepared statement per combination of filters present (a = agent, u = user, s = status). */
+const listed = preparedVariants<string, Values, ConversationView, ConversationRow>(
+  (shape) => (em, value) =>
+    em
+      .createQueryBuilder(Conversation, 'c')
+      .select('*')
+      .where({
+        organization: value('organizationId'),
+        ...(shape.includes('a') ? { agent: value('agentId') } : {}),
+        ...(shape.includes('u') ? { user: value('userId') } : {}),
+        ...(shape.includes('s') ? { status: value('status') as ConversationStatus } : {}),
+      })
+      .orderBy({ lastMessageAt: 'desc nulls last', createdAt: 'desc', id: 'desc' })
+      .limit(numberValue(value, 'limit')),
+  conversationOfRow,
+);
+
 export class ConversationRepository extends BaseRepository<Conversation> {
-  /** Conversations of an organization, most recently active first. */
-  listForOrganization(organizationId: string, filter: ConversationFilter = {}): Promise<Conversation[]> {
-    return this.find(
-      {
-        organization: organizationId,
-        ...(filter.agentId ? { agent: filter.agentId } : {}),
-        ...(filter.userId ? { user: filter.userId } : {}),
-        ...(filter.status ? { status: filter.status } : {}),
-      },
-      {
-        orderBy: {
-          lastMessageAt: 'desc nulls last',
-          createdAt: 'desc',
-          id: 'desc',
-        },
-        limit: filter.limit ?? 50,
-      },
+  /** Read model: conversations of an organization, most recently active first (served by its indexes). */
+  listViews(organizationId: string, filter: ConversationFilter = {}): Promise<ConversationView[]> {
+    const shape = `${filter.agentId ? 'a' : ''}${filter.userId ? 'u' : ''}${filter.status ? 's' : ''}`;
+    return listed(shape).all(this.getEntityManager(), {
+      organizationId,
+      agentId: filter.agentId,
+      userId: filter.userId,
+      status: filter.status,
+      limit: filter.limit ?? 50,
+    });
+  }
+
+  /**
+   * Retention: deletes up to `limit` conversations of the organization whose last activity (the last
+   * message, else the creation) is more than `days` days old, oldest first, in one statement; their
+   * messages go with them (CASCADE) and memories keep existing without their source (SET NULL). Rows
+   * another transaction holds (a message being posted) are skipped for this batch. Returns the count.
+   */
+  async deleteInactive(organizationId: string, days: number, limit: number): Promise<number> {
+    const rows = await execute<{ id: string }[]>(
+      this.getEntityManager(),
+      `with expired as (
+         select id from conversations
+         where organization_id = ? and coalesce(last_message_at, created_at) < now() - make_interval(days => ?)
+         order by coalesce(last_message_at, created_at), id
+         limit ? for update skip locked)
+       delete from conversations c using expired where c.id = expired.id returning c.id`,
+      [organizationId, days, limit],
     );
+    return rows.length;
   }
 }

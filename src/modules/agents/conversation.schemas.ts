@@ -1,9 +1,15 @@
 /** HTTP contract of conversations and their messages. */
 import Type, { type Static } from 'typebox';
 import { DateTime, JsonArray, JsonObject, Nullable, Uuid, iso } from '../../common/schemas.js';
-import type { Conversation } from './conversation.entity.js';
+import { Conversation } from './conversation.entity.js';
+import {
+  conversationView,
+  messageView,
+  type ConversationView,
+  type MessageView,
+} from './conversation.view.js';
 import { CONVERSATION_STATUSES, FEEDBACK_RATINGS, MESSAGE_ROLES } from './enums.js';
-import type { Message } from './message.entity.js';
+import { Message } from './message.entity.js';
 
 export const MessageRole = Type.Enum([...MESSAGE_ROLES]);
 export const ConversationStatus = Type.Enum([...CONVERSATION_STATUSES]);
@@ -51,22 +57,17 @@ export const ConversationDto = Type.Object({
 });
 export type ConversationDto = Static<typeof ConversationDto>;
 
-export const toConversationDto = (c: Conversation): ConversationDto => ({
-  id: c.id,
-  organizationId: c.organization.id,
-  agentId: c.agent.id,
-  userId: c.user?.id ?? null,
-  title: c.title ?? null,
-  status: c.status,
-  messageCount: c.messageCount,
-  totalInputTokens: c.totalInputTokens,
-  totalOutputTokens: c.totalOutputTokens,
-  summary: c.summary ?? null,
-  metadata: c.metadata,
-  lastMessageAt: iso(c.lastMessageAt),
-  createdAt: iso(c.createdAt)!,
-  updatedAt: iso(c.updatedAt)!,
-});
+/** The DTO of a conversation read through a read model, or of a managed entity after a write. */
+export const toConversationDto = (conversation: Conversation | ConversationView): ConversationDto => {
+  const { lastMessageAt, createdAt, updatedAt, ...rest } =
+    conversation instanceof Conversation ? conversationView(conversation) : conversation;
+  return {
+    ...rest,
+    lastMessageAt: iso(lastMessageAt),
+    createdAt: iso(createdAt)!,
+    updatedAt: iso(updatedAt)!,
+  };
+};
 
 export const ConversationListQuery = Type.Object({
   agentId: Type.Optional(Uuid),
@@ -104,20 +105,11 @@ export const MessageDto = Type.Object({
 });
 export type MessageDto = Static<typeof MessageDto>;
 
-export const toMessageDto = (m: Message): MessageDto => ({
-  id: m.id,
-  conversationId: m.conversation.id,
-  agentId: m.agent?.id ?? null,
-  role: m.role,
-  content: m.content,
-  toolCalls: m.toolCalls ?? null,
-  toolResults: m.toolResults ?? null,
-  tokenCount: m.tokenCount ?? null,
-  model: m.model ?? null,
-  feedbackRating: m.feedbackRating ?? null,
-  feedbackComment: m.feedbackComment ?? null,
-  createdAt: iso(m.createdAt)!,
-});
+/** The DTO of a message read through a read model, or of a managed entity after a write. */
+export const toMessageDto = (message: Message | MessageView): MessageDto => {
+  const { createdAt, ...rest } = message instanceof Message ? messageView(message) : message;
+  return { ...rest, createdAt: iso(createdAt)! };
+};
 
 export const MessagePosted = Type.Object({ message: MessageDto, conversation: ConversationDto });
 

@@ -13,6 +13,7 @@ import { Organization } from '../identity/organization.entity.js';
 import type { User } from '../identity/user.entity.js';
 import { Agent } from './agent.entity.js';
 import { Conversation } from './conversation.entity.js';
+import type { ConversationView, MessageView } from './conversation.view.js';
 import type { ConversationFilter } from './conversation.repository.js';
 import type { ConversationStatus, FeedbackRating, MessageRole } from './enums.js';
 import { Message } from './message.entity.js';
@@ -85,11 +86,12 @@ export class ConversationService {
     return conversation;
   }
 
-  async list(caller: Caller, filter: ConversationFilter = {}): Promise<Conversation[]> {
+  /** Read model of the organization's conversations (an agent sees only its own). */
+  async list(caller: Caller, filter: ConversationFilter = {}): Promise<ConversationView[]> {
     requireRole(caller, 'viewer');
     const scoped = caller.kind === 'agent' ? { ...filter, agentId: caller.agentId! } : filter;
     if (caller.kind === 'agent' && filter.agentId && filter.agentId !== caller.agentId) return [];
-    return this.em.getRepository(Conversation).listForOrganization(caller.organizationId, scoped);
+    return this.em.getRepository(Conversation).listViews(caller.organizationId, scoped);
   }
 
   async get(caller: Caller, id: string): Promise<Conversation> {
@@ -146,9 +148,10 @@ export class ConversationService {
     return { message, conversation };
   }
 
-  async listMessages(caller: Caller, conversationId: string, limit?: number): Promise<Message[]> {
+  /** Read model of a conversation's messages, oldest first. */
+  async listMessages(caller: Caller, conversationId: string, limit?: number): Promise<MessageView[]> {
     const conversation = await this.get(caller, conversationId);
-    return this.em.getRepository(Message).listForConversation(conversation.id, limit);
+    return this.em.getRepository(Message).viewsOfConversations([conversation.id], limit);
   }
 
   /** Records a person's (or agent's) rating of a message: positive or negative, with an optional comment. */

@@ -15,6 +15,14 @@ import {
 import { MemoryTag } from './memory-tag.entity.js';
 import { MemoryRepository } from './memory.repository.js';
 
+/** Every column of `memories` except updated_at and the access bookkeeping (access_count, last_accessed_at). */
+export const MEMORY_CONTENT_COLUMNS = [
+  ...['id', 'created_at', 'organization_id', 'agent_id', 'user_id', 'memory_type', 'content', 'subject'],
+  ...['embedding', 'importance', 'confidence', 'is_pinned', 'source_type', 'source_conversation_id'],
+  ...['source_message_ids', 'extraction_model', 'version', 'superseded_by', 'contradicts', 'related_to'],
+  ...['metadata', 'tier', 'status', 'expires_at'],
+];
+
 /** Name of the approximate-nearest-neighbour index on `memories.embedding` (HNSW or IVFFlat). */
 export const MEMORY_EMBEDDING_INDEX = 'memories_embedding_ann_index';
 
@@ -22,7 +30,13 @@ export const MEMORY_EMBEDDING_INDEX = 'memories_embedding_ann_index';
  * One table for all seven kinds of memory (seed 004 FR-3.7). `embedding` is optional (EC-5): a memory
  * without one is stored but never returned by vector search. Every insert, every change of content,
  * importance, tier or status, and every delete is written to `memory_logs` by the database trigger
- * `log_memory_change`, whoever makes it (the ORM or plain SQL).
+ * `log_memory_change`, whoever makes it (the ORM or plain SQL). Each log entry is stamped with the instant
+ * the row itself records for the change, so `reconstruct_memory_at` answers at the memory's own created_at
+ * and updated_at: a creation no later than created_at, an update at its updated_at (the transaction's
+ * start), each at least a millisecond after the previous entry of the memory, so the order of the log
+ * never depends on two clocks (created_at comes from the application, updated_at and the log from the
+ * database). Stamps are whole milliseconds: the finest instant JavaScript and the API can name, so an
+ * instant read from the API (a createdAt, an updatedAt, a history entry) finds the state it shows.
  */
 export const MemorySchema = defineEntity({
   name: 'Memory',
@@ -110,8 +124,14 @@ export const MemorySchema = defineEntity({
     setUpdatedAtTrigger(
       'set_updated_at_memory',
       'memories',
-      // Recording an access (update_memory_access) is not a change of the memory.
-      'OLD.access_count is not distinct from NEW.access_count',
+      // Recording an access (update_memory_access) is not a change of the memory: an update that changes
+      // the access bookkeeping and nothing else keeps updated_at; any other change moves it, with or
+      // without bookkeeping. Explicit columns, not to_jsonb(OLD): that would detoast the 6 KB embedding
+      // of every hit on every search (~10x the cost). tests/agents/memory-timestamps.test.ts fails when a
+      // new column is missing here.
+      `(OLD.access_count, OLD.last_accessed_at) is not distinct from (NEW.access_count, NEW.last_accessed_at) ` +
+        `or (${MEMORY_CONTENT_COLUMNS.map((c) => `OLD.${c}`).join(', ')}) ` +
+        `is distinct from (${MEMORY_CONTENT_COLUMNS.map((c) => `NEW.${c}`).join(', ')})`,
     ),
     {
       name: 'log_memory_change',
@@ -123,7 +143,8 @@ export const MemorySchema = defineEntity({
     insert into memory_logs (memory_id, action, new_content, new_importance, new_tier, new_status, changed_by, reason, conversation_id, related_memory_ids, created_at)
     values (NEW.id, 'created', NEW.content, NEW.importance, NEW.tier, NEW.status,
       coalesce(nullif(current_setting('oversight.actor', true), ''), 'sql:' || current_user),
-      nullif(current_setting('oversight.reason', true), ''), NEW.source_conversation_id, NEW.related_to, clock_timestamp());
+      nullif(current_setting('oversight.reason', true), ''), NEW.source_conversation_id, NEW.related_to,
+      date_trunc('milliseconds', least(NEW.created_at, clock_timestamp())));
     return NEW;
   elsif tg_op = 'UPDATE' then
     if NEW.content is distinct from OLD.content or NEW.importance is distinct from OLD.importance
@@ -132,14 +153,18 @@ export const MemorySchema = defineEntity({
       values (NEW.id, 'updated', OLD.content, NEW.content, OLD.importance, NEW.importance, OLD.tier, NEW.tier, OLD.status, NEW.status,
         coalesce(nullif(current_setting('oversight.actor', true), ''), 'sql:' || current_user),
         nullif(current_setting('oversight.reason', true), ''), NEW.source_conversation_id,
-        array_remove(array[NEW.superseded_by], null), clock_timestamp());
+        array_remove(array[NEW.superseded_by], null),
+        greatest(date_trunc('milliseconds', least(NEW.updated_at, clock_timestamp())),
+          (select max(created_at) + interval '1 millisecond' from memory_logs where memory_id = NEW.id)));
     end if;
     return NEW;
   else
     insert into memory_logs (memory_id, action, old_content, old_importance, old_tier, old_status, changed_by, reason, conversation_id, related_memory_ids, created_at)
     values (OLD.id, 'deleted', OLD.content, OLD.importance, OLD.tier, OLD.status,
       coalesce(nullif(current_setting('oversight.actor', true), ''), 'sql:' || current_user),
-      nullif(current_setting('oversight.reason', true), ''), OLD.source_conversation_id, '{}', clock_timestamp());
+      nullif(current_setting('oversight.reason', true), ''), OLD.source_conversation_id, '{}',
+      greatest(date_trunc('milliseconds', clock_timestamp()),
+        (select max(created_at) + interval '1 millisecond' from memory_logs where memory_id = OLD.id)));
     return OLD;
   end if;`,
     },

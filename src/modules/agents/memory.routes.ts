@@ -38,7 +38,7 @@ export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { expiresAt, ...rest } = request.body;
-      const memory = await new MemoryService(request.em).create(await request.caller(), {
+      const memory = await new MemoryService(request.em, app.embedder).create(await request.caller(), {
         ...rest,
         expiresAt: parseOptionalInstant(expiresAt, 'expiresAt') ?? null,
       });
@@ -58,7 +58,7 @@ export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { includeEmbedding, ...filter } = request.query;
-      const memories = await new MemoryService(request.em).list(await request.caller(), filter);
+      const memories = await new MemoryService(request.em, app.embedder).list(await request.caller(), filter);
       return memories.map((m) => toMemoryRecord(m, includeEmbedding));
     },
   );
@@ -68,13 +68,17 @@ export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['memories'],
-        summary: 'The active memories nearest to a vector (or a text, with the demo embedder), best first',
+        summary:
+          'The active memories nearest to a vector (or a text, embedded by the configured provider), best first',
         body: MemorySearchRequest,
-        response: { 200: Type.Array(MemorySearchResult), ...reads },
+        // 502: the embedding provider refused or answered nonsense; 503: it (or the database) is unavailable
+        response: { 200: Type.Array(MemorySearchResult), ...reads, ...errorResponses(502) },
       },
     },
     async (request) =>
-      (await new MemoryService(request.em).search(await request.caller(), request.body)).map(toSearchResult),
+      (await new MemoryService(request.em, app.embedder).search(await request.caller(), request.body)).map(
+        toSearchResult,
+      ),
   );
 
   app.get(
@@ -89,7 +93,7 @@ export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) =>
       toMemoryRecord(
-        await new MemoryService(request.em).get(await request.caller(), request.params.id),
+        await new MemoryService(request.em, app.embedder).get(await request.caller(), request.params.id),
         request.query.includeEmbedding,
       ),
   );
@@ -109,7 +113,11 @@ export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { expiresAt, ...rest } = request.body;
       const patch = { ...rest, expiresAt: parseOptionalInstant(expiresAt, 'expiresAt') };
       return toMemoryRecord(
-        await new MemoryService(request.em).update(await request.caller(), request.params.id, patch),
+        await new MemoryService(request.em, app.embedder).update(
+          await request.caller(),
+          request.params.id,
+          patch,
+        ),
       );
     },
   );
@@ -127,7 +135,7 @@ export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) =>
       (
-        await new MemoryService(request.em).similar(
+        await new MemoryService(request.em, app.embedder).similar(
           await request.caller(),
           request.params.id,
           request.query.k,
@@ -146,9 +154,9 @@ export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      (await new MemoryService(request.em).history(await request.caller(), request.params.id)).map(
-        toMemoryLogDto,
-      ),
+      (
+        await new MemoryService(request.em, app.embedder).history(await request.caller(), request.params.id)
+      ).map(toMemoryLogDto),
   );
 
   app.get(
@@ -164,7 +172,7 @@ export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const at = parseInstant(request.query.at, 'at');
-      const state = await new MemoryService(request.em).stateAt(
+      const state = await new MemoryService(request.em, app.embedder).stateAt(
         await request.caller(),
         request.params.id,
         at,

@@ -11,8 +11,9 @@ import {
 } from './enums.js';
 import type { MemoryLog } from './memory-log.entity.js';
 import type { MemoryState } from './memory-log.repository.js';
-import type { Memory } from './memory.entity.js';
+import { Memory } from './memory.entity.js';
 import type { ScoredMemory } from './memory.repository.js';
+import { memoryView, type MemoryView } from './memory.view.js';
 
 export const MemoryType = Type.Enum([...MEMORY_TYPES]);
 export const MemoryStatus = Type.Enum([...MEMORY_STATUSES]);
@@ -114,42 +115,19 @@ export const MemoryRecord = Type.Object({
 });
 export type MemoryRecord = Static<typeof MemoryRecord>;
 
-export const toMemoryRecord = (m: Memory, includeEmbedding = false): MemoryRecord => ({
-  id: m.id,
-  organizationId: m.organization.id,
-  agentId: m.agent?.id ?? null,
-  userId: m.user?.id ?? null,
-  memoryType: m.memoryType,
-  content: m.content,
-  subject: m.subject ?? null,
-  hasEmbedding: Array.isArray(m.embedding),
-  ...(includeEmbedding ? { embedding: m.embedding ?? null } : {}),
-  importance: m.importance,
-  confidence: m.confidence,
-  accessCount: m.accessCount,
-  isPinned: m.isPinned,
-  sourceType: m.sourceType,
-  sourceConversationId: m.sourceConversation?.id ?? null,
-  sourceMessageIds: m.sourceMessageIds,
-  extractionModel: m.extractionModel ?? null,
-  version: m.version,
-  supersededBy: m.supersededBy?.id ?? null,
-  contradicts: m.contradicts,
-  relatedTo: m.relatedTo,
-  metadata: m.metadata,
-  tier: m.tier,
-  status: m.status,
-  tags: m.tags.isInitialized()
-    ? m.tags
-        .getItems()
-        .map((t) => t.tag)
-        .sort()
-    : [],
-  createdAt: iso(m.createdAt)!,
-  updatedAt: iso(m.updatedAt)!,
-  lastAccessedAt: iso(m.lastAccessedAt),
-  expiresAt: iso(m.expiresAt),
-});
+/** The record of a memory read as a view (search) or of a managed entity (after a write, or a GET). */
+export const toMemoryRecord = (memory: Memory | MemoryView, includeEmbedding = false): MemoryRecord => {
+  const { embedding, createdAt, updatedAt, lastAccessedAt, expiresAt, ...rest } =
+    memory instanceof Memory ? memoryView(memory) : memory;
+  return {
+    ...rest,
+    ...(includeEmbedding ? { embedding: embedding ?? null } : {}),
+    createdAt: iso(createdAt)!,
+    updatedAt: iso(updatedAt)!,
+    lastAccessedAt: iso(lastAccessedAt),
+    expiresAt: iso(expiresAt),
+  };
+};
 
 export const MemoryListQuery = Type.Object({
   memoryType: Type.Optional(MemoryType),
@@ -169,7 +147,8 @@ export const MemorySearchRequest = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 10_000,
-        description: 'text embedded with the demo embedder (a stand-in for a real provider)',
+        description:
+          'a text, embedded by the configured provider (EMBEDDING_PROVIDER: an OpenAI-compatible API, or the demo stand-in outside production)',
       }),
     ),
     k: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),

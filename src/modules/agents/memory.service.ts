@@ -7,7 +7,7 @@ import { Organization } from '../identity/organization.entity.js';
 import { Agent } from './agent.entity.js';
 import { Conversation } from './conversation.entity.js';
 import { assertMember } from './conversation.service.js';
-import { embedText } from './demo-embedder.js';
+import { EmbeddingProviderError, type Embedder } from './embedder.js';
 import type { MemorySource, MemoryStatus, MemoryTier, MemoryType } from './enums.js';
 import { MemoryLog } from './memory-log.entity.js';
 import type { MemoryState } from './memory-log.repository.js';
@@ -60,7 +60,7 @@ export interface MemoryPatch {
 export interface MemorySearch extends Omit<MemorySearchOptions, 'excludeIds' | 'viewerAgentId'> {
   /** The query vector (1536 numbers). */
   embedding?: number[];
-  /** Or a text, embedded with the demo embedder (a stand-in for a real embedding provider). */
+  /** Or a text, embedded by the service's embedder (the configured provider). */
   query?: string;
 }
 
@@ -76,7 +76,14 @@ const normalizeTags = (tags: string[]): string[] => [...new Set(tags.map((t) => 
  * that tells the memory-log trigger who made the change and why.
  */
 export class MemoryService {
-  constructor(private readonly em: EntityManager) {}
+  /**
+   * `embedder` turns a search `query` into a vector (the configured provider: `app.embedder` over HTTP,
+   * `createEmbedder(config.embedding)` elsewhere); without one, only searches by `embedding` work.
+   */
+  constructor(
+    private readonly em: EntityManager,
+    private readonly embedder?: Embedder,
+  ) {}
 
   private get sql(): SqlEntityManager {
     return this.em as unknown as SqlEntityManager;
@@ -201,22 +208,28 @@ export class MemoryService {
     });
   }
 
-  /** Changes a memory; a new content bumps `version`, naming `supersededBy` marks it superseded. */
+  /**
+   * Changes a memory; a new content bumps `version`, naming `supersededBy` marks it superseded. The row is
+   * locked and read again inside the transaction, so two concurrent changes queue: the second sees the
+   * first one's content, version and tags (never two writes of the same version).
+   */
   async update(caller: Caller, id: string, patch: MemoryPatch): Promise<Memory> {
     requireRole(caller, 'member');
-    const memory = await this.get(caller, id);
-    if (caller.kind === 'agent' && memory.agent && memory.agent.id !== caller.agentId) {
+    const found = await this.get(caller, id);
+    if (caller.kind === 'agent' && found.agent && found.agent.id !== caller.agentId) {
       throw new ForbiddenError("an agent cannot change another agent's memories");
     }
     if (patch.embedding) assertEmbedding(patch.embedding);
     assertJsonField(patch.metadata, 'metadata');
     if (patch.supersededBy) {
-      if (patch.supersededBy === memory.id) {
+      if (patch.supersededBy === found.id) {
         throw new InvalidInputError('a memory cannot supersede itself', { field: 'supersededBy' });
       }
       await this.get(caller, patch.supersededBy);
     }
     return this.asActor(caller, patch.reason, async () => {
+      const memory = await this.em.getRepository(Memory).lockInOrganization(caller.organizationId, found.id);
+      await this.em.populate(memory, ['tags'], { refresh: true });
       if (patch.content !== undefined && patch.content !== memory.content) {
         memory.content = patch.content;
         memory.version += 1;
@@ -256,10 +269,40 @@ export class MemoryService {
     });
   }
 
+  /**
+   * The embedding of a text by the service's embedder, as memory search embeds its `query` (one embedder
+   * for writing and searching). Without an embedder it is an `EmbeddingProviderError` (502).
+   */
+  async embed(text: string): Promise<number[]> {
+    if (!this.embedder) {
+      throw new EmbeddingProviderError('no embedding provider is configured to embed a text', false, {
+        attempts: 0,
+      });
+    }
+    const [vector] = await this.embedder.embed([text]);
+    return vector!;
+  }
+
+  /** Deletes a memory; memory_logs keeps its last state, who deleted it and why (`reason`). */
+  async remove(caller: Caller, id: string, reason?: string | null): Promise<Memory> {
+    requireRole(caller, 'member');
+    const memory = await this.get(caller, id);
+    if (caller.kind === 'agent' && memory.agent?.id !== caller.agentId) {
+      throw new ForbiddenError(
+        "an agent deletes its own memories only, not the organization's or another agent's",
+      );
+    }
+    await this.asActor(caller, reason, async () => {
+      this.em.remove(memory);
+      await this.em.flush();
+    });
+    return memory;
+  }
+
   async search(caller: Caller, request: MemorySearch): Promise<ScoredMemory[]> {
     requireRole(caller, 'viewer');
     let vector = request.embedding;
-    if (!vector && request.query) vector = embedText(request.query);
+    if (!vector && request.query) vector = await this.embed(request.query);
     if (!vector) throw new InvalidInputError('give an embedding (or a query text)', { field: 'embedding' });
     const { embedding: _e, query: _q, ...options } = request;
     return this.em.getRepository(Memory).searchByEmbedding(caller.organizationId, vector, {

@@ -32,7 +32,6 @@ export const ApiKeySchema = defineEntity({
     agent: () => p.manyToOne(Agent).ref().nullable().deleteRule('cascade').index('api_keys_agent_id_index'),
     createdBy: () => p.manyToOne(User).ref().nullable().deleteRule('set null'),
     scopes: p.array<ApiKeyScope>().columnType('text[]').defaultRaw(`'{}'`),
-    permissions: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
     expiresAt: timestamptz().nullable(),
     revokedAt: timestamptz().nullable(),
     lastUsedAt: timestamptz().nullable(),

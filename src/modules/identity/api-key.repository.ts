@@ -40,9 +40,9 @@ interface CredentialRow {
   prefix: string;
   key_hash: string;
   scopes: ApiKeyScope[];
-  expires_at: Date | string | null;
-  revoked_at: Date | string | null;
-  last_used_at: Date | string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
   organization_id: string | null;
   user_id: string | null;
   agent_id: string | null;
@@ -50,48 +50,67 @@ interface CredentialRow {
   user_deleted: boolean | null;
   agent_status: string | null;
   role: MembershipRole | null;
-  memberships: { organizationId: string; role: MembershipRole }[] | string | null;
+  memberships: CredentialLookup['memberships'] | string | null;
 }
-
-const date = (v: Date | string | null): Date | null =>
-  v == null ? null : v instanceof Date ? v : new Date(v);
 
 /** Runs on every request whose key is not cached: one indexed query, built once (src/db/prepared.ts). */
 const credentialByPrefix = new PreparedQuery<
   { prefix: string; organizationId: string | null },
+  CredentialLookup,
   CredentialRow
->((em, value) =>
-  em
-    .createQueryBuilder(ApiKey, 'k')
-    .select([
-      'k.id',
-      'k.prefix',
-      'k.keyHash',
-      'k.scopes',
-      'k.expiresAt',
-      'k.revokedAt',
-      'k.lastUsedAt',
-      raw('k.organization_id'),
-      raw('k.user_id'),
-      raw('k.agent_id'),
-      raw('u.is_active as user_active'),
-      raw('u.deleted_at is not null as user_deleted'),
-      raw('a.status as agent_status'),
-      raw(
-        '(select m.role from memberships m where m.user_id = k.user_id ' +
-          'and m.organization_id = coalesce(k.organization_id, ?::uuid)) as role',
-        [value('organizationId')],
-      ),
-      raw(
-        `case when k.user_id is not null and k.organization_id is null and ?::uuid is null then ` +
-          `(select json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role) ` +
-          `order by m.created_at, m.id) from memberships m where m.user_id = k.user_id) end as memberships`,
-        [value('organizationId')],
-      ),
-    ])
-    .leftJoin('k.user', 'u')
-    .leftJoin('k.agent', 'a')
-    .where({ prefix: value('prefix') }),
+>(
+  (em, value) =>
+    em
+      .createQueryBuilder(ApiKey, 'k')
+      .select([
+        'k.id',
+        'k.prefix',
+        'k.keyHash',
+        'k.scopes',
+        'k.expiresAt',
+        'k.revokedAt',
+        'k.lastUsedAt',
+        raw('k.organization_id'),
+        raw('k.user_id'),
+        raw('k.agent_id'),
+        raw('u.is_active as user_active'),
+        raw('u.deleted_at is not null as user_deleted'),
+        raw('a.status as agent_status'),
+        raw(
+          '(select m.role from memberships m where m.user_id = k.user_id ' +
+            'and m.organization_id = coalesce(k.organization_id, ?::uuid)) as role',
+          [value('organizationId')],
+        ),
+        raw(
+          `case when k.user_id is not null and k.organization_id is null and ?::uuid is null then ` +
+            `coalesce((select json_agg(json_build_object('organizationId', m.organization_id, 'role', m.role) ` +
+            `order by m.created_at, m.id) from memberships m where m.user_id = k.user_id), '[]') end as memberships`,
+          [value('organizationId')],
+        ),
+      ])
+      .leftJoin('k.user', 'u')
+      .leftJoin('k.agent', 'a')
+      .where({ prefix: value('prefix') }),
+  (row, { dateOrNull }) => ({
+    credential: {
+      id: row.id,
+      prefix: row.prefix,
+      keyHash: row.key_hash,
+      scopes: row.scopes,
+      expiresAt: dateOrNull(row.expires_at),
+      revokedAt: dateOrNull(row.revoked_at),
+      lastUsedAt: dateOrNull(row.last_used_at),
+      organizationId: row.organization_id,
+      userId: row.user_id,
+      agentId: row.agent_id,
+      userActive: row.user_active,
+      userDeleted: row.user_deleted === true,
+      agentStatus: row.agent_status,
+    },
+    role: row.role,
+    // json(b) arrives parsed on PostgreSQL; keep PGlite's text form working too
+    memberships: typeof row.memberships === 'string' ? JSON.parse(row.memberships) : row.memberships,
+  }),
 );
 
 export class ApiKeyRepository extends BaseRepository<ApiKey> {
@@ -100,29 +119,8 @@ export class ApiKeyRepository extends BaseRepository<ApiKey> {
    * needs them (see `CredentialLookup`), or null. One query; filters do not apply (the caller checks the
    * owner's deletion, activity and status itself).
    */
-  async findCredential(prefix: string, organizationId: string | null): Promise<CredentialLookup | null> {
-    const row = await credentialByPrefix.one(this.getEntityManager(), { prefix, organizationId });
-    if (!row) return null;
-    const memberships = typeof row.memberships === 'string' ? JSON.parse(row.memberships) : row.memberships;
-    return {
-      credential: {
-        id: row.id,
-        prefix: row.prefix,
-        keyHash: row.key_hash,
-        scopes: row.scopes,
-        expiresAt: date(row.expires_at),
-        revokedAt: date(row.revoked_at),
-        lastUsedAt: date(row.last_used_at),
-        organizationId: row.organization_id,
-        userId: row.user_id,
-        agentId: row.agent_id,
-        userActive: row.user_active,
-        userDeleted: row.user_deleted === true,
-        agentStatus: row.agent_status,
-      },
-      role: row.role,
-      memberships: memberships ?? (row.user_id && !row.organization_id && !organizationId ? [] : null),
-    };
+  findCredential(prefix: string, organizationId: string | null): Promise<CredentialLookup | undefined> {
+    return credentialByPrefix.one(this.getEntityManager(), { prefix, organizationId });
   }
 
   /** Keys of an organization (optionally only a user's or an agent's), newest first; revoked ones included. */

@@ -39,7 +39,19 @@ export class MembershipRepository extends BaseRepository<Membership> {
     );
   }
 
-  countWithRole(organizationId: string, role: MembershipRole): Promise<number> {
-    return this.count({ organization: organizationId, role });
+  /**
+   * The owners of the organization other than `exceptUserId` whose accounts are live (not deleted, not
+   * deactivated), longest-standing first. Spelled out rather than left to the users' soft-delete filter,
+   * which knows nothing of is_active and which a query may turn off.
+   */
+  liveOwnersExcept(organizationId: string, exceptUserId: string): Promise<Membership[]> {
+    return this.find(
+      {
+        organization: organizationId,
+        role: 'owner',
+        user: { id: { $ne: exceptUserId }, deletedAt: null, isActive: true },
+      },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, filters: false },
+    );
   }
 }

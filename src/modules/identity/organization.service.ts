@@ -201,7 +201,9 @@ export class OrganizationService {
         .getInOrganization(caller.organizationId, membershipId, { populate: ['user'] });
       requireRole(caller, role === 'owner' || membership.role === 'owner' ? 'owner' : 'admin');
       if (membership.role === role) return membership;
-      if (membership.role === 'owner') await assertAnotherOwner(em, caller.organizationId);
+      if (membership.role === 'owner') {
+        await releaseOwnership(em, actorOf(caller), caller.organizationId, membership.user.id);
+      }
       const before = membership.role;
       membership.role = role;
       em.getRepository(AuditLog).record(actorOf(caller), {
@@ -224,7 +226,9 @@ export class OrganizationService {
       const self = membership.user.id === caller.userId;
       if (self) requireScope(caller, 'write');
       else requireRole(caller, membership.role === 'owner' ? 'owner' : 'admin');
-      if (membership.role === 'owner') await assertAnotherOwner(em, caller.organizationId);
+      if (membership.role === 'owner') {
+        await releaseOwnership(em, actorOf(caller), caller.organizationId, membership.user.id);
+      }
       em.getRepository(AuditLog).record(actorOf(caller), {
         organizationId: caller.organizationId,
         action: 'membership.deleted',
@@ -237,18 +241,32 @@ export class OrganizationService {
   }
 }
 
-/** Inside a transaction: locks the organization row, then checks that another owner remains. */
-async function assertAnotherOwner(em: EntityManager, organizationId: string): Promise<void> {
-  await em
-    .getConnection()
-    .execute(
-      'select id from organizations where id = ? for update',
-      [organizationId],
-      'all',
-      em.getTransactionContext(),
-    );
-  const owners = await em.getRepository(Membership).countWithRole(organizationId, 'owner');
-  if (owners <= 1) throw new RuleViolationError('an organization must keep at least one owner');
+/**
+ * Inside a transaction, before `leavingUserId` stops being an owner of the organization (leaves, is
+ * demoted, deletes the account): locks the organization row (so two owners leaving at once queue), checks
+ * that another owner with a live account remains (a deleted or deactivated account cannot act, so it does
+ * not count), and keeps `owner_id` true: if the leaving person holds it, it passes to the
+ * longest-standing remaining owner, audited as `organization.owner_changed`.
+ */
+export async function releaseOwnership(
+  em: EntityManager,
+  actor: Actor,
+  organizationId: string,
+  leavingUserId: string,
+  refusal = 'an organization must keep at least one owner',
+): Promise<void> {
+  const organization = await em.getRepository(Organization).lockById(organizationId);
+  const [successor] = await em.getRepository(Membership).liveOwnersExcept(organizationId, leavingUserId);
+  if (!successor) throw new RuleViolationError(refusal);
+  if (organization.owner.id !== leavingUserId) return;
+  organization.owner = em.getReference(User, successor.user.id, { wrapped: true });
+  em.getRepository(AuditLog).record(actor, {
+    organizationId,
+    action: 'organization.owner_changed',
+    resourceType: 'organization',
+    resourceId: organizationId,
+    details: { before: { ownerId: leavingUserId }, after: { ownerId: successor.user.id } },
+  });
 }
 
 /**

@@ -1,11 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import {
-  ConflictError,
-  ForbiddenError,
-  InvalidInputError,
-  NotFoundError,
-  RuleViolationError,
-} from '../../common/errors.js';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
 import { actorOf, requireRole, requireScope, requireUser, type Caller, type Principal } from './access.js';
 import { ApiKey } from './api-key.entity.js';
 import { AuditLog } from './audit-log.entity.js';
@@ -13,7 +7,7 @@ import { hashPassword, passwordProblem, verifyPassword } from './credentials.js'
 import type { MembershipRole, Tier } from './enums.js';
 import { Membership } from './membership.entity.js';
 import { Organization } from './organization.entity.js';
-import { OrganizationService, type MyOrganization } from './organization.service.js';
+import { OrganizationService, releaseOwnership, type MyOrganization } from './organization.service.js';
 import { User } from './user.entity.js';
 
 export interface UserCreate {
@@ -131,29 +125,46 @@ export class UserService {
     return user;
   }
 
-  /** Soft delete of one's own account: the row stays, every query stops seeing it, its keys are revoked. */
+  /**
+   * Soft delete of one's own account: the row stays, every query stops seeing it, its keys are revoked.
+   * In one transaction that first locks each organization the person owns (in id order, so concurrent
+   * deletions cannot deadlock): the last live owner cannot leave, and `owner_id` passes on.
+   */
   async softDelete(caller: Caller, id: string): Promise<void> {
     const user = await this.get(caller, id);
     if (caller.userId !== user.id) throw new ForbiddenError('you can only delete your own account');
     requireScope(caller, 'write');
-    for (const m of await this.em.find(Membership, { user: user.id, role: 'owner' })) {
-      if ((await this.em.getRepository(Membership).countWithRole(m.organization.id, 'owner')) <= 1) {
-        throw new RuleViolationError(
+    await this.em.begin();
+    try {
+      const owned = await this.em.find(
+        Membership,
+        { user: user.id, role: 'owner' },
+        { orderBy: { organization: { id: 'asc' } } },
+      );
+      for (const m of owned) {
+        await releaseOwnership(
+          this.em,
+          actorOf(caller),
+          m.organization.id,
+          user.id,
           'you are the last owner of an organization: make someone else owner or delete it first',
         );
       }
+      const now = new Date();
+      user.deletedAt = now;
+      user.isActive = false;
+      for (const key of await this.em.find(ApiKey, { user: user.id, revokedAt: null })) key.revokedAt = now;
+      this.em.getRepository(AuditLog).record(actorOf(caller), {
+        organizationId: caller.organizationId,
+        action: 'user.deleted',
+        resourceType: 'user',
+        resourceId: user.id,
+        details: {},
+      });
+      await this.em.commit();
+    } catch (error) {
+      await this.em.rollback();
+      throw error;
     }
-    const now = new Date();
-    user.deletedAt = now;
-    user.isActive = false;
-    for (const key of await this.em.find(ApiKey, { user: user.id, revokedAt: null })) key.revokedAt = now;
-    this.em.getRepository(AuditLog).record(actorOf(caller), {
-      organizationId: caller.organizationId,
-      action: 'user.deleted',
-      resourceType: 'user',
-      resourceId: user.id,
-      details: {},
-    });
-    await this.em.flush();
   }
 }

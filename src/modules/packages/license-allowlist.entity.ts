@@ -17,7 +17,8 @@ export const LicenseAllowlistSchema = defineEntity({
     licenseName: p.string().length(255),
     description: p.text().nullable(),
     isActive: p.boolean().default(true),
-    createdBy: () => p.manyToOne(User).ref().nullable().deleteRule('set null'),
+    // seed 003 names the column `created_by` (MikroORM would call the relation's column created_by_id)
+    createdBy: () => p.manyToOne(User).ref().nullable().deleteRule('set null').fieldName('created_by'),
   },
   uniques: [
     {

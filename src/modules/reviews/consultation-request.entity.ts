@@ -6,7 +6,7 @@ import { ApiKey } from '../identity/api-key.entity.js';
 import { Organization } from '../identity/organization.entity.js';
 import { User } from '../identity/user.entity.js';
 import { ConsultationRequestRepository } from './consultation-request.repository.js';
-import { ANSWER_KINDS, REQUEST_PRIORITIES, REQUEST_STATUSES } from './enums.js';
+import { ANSWER_KINDS, REQUEST_PRIORITIES, REQUEST_STATUSES, type RequestStatus } from './enums.js';
 
 /** The answer a person gave: one of the options (`choice`) or free text (`text`), with an optional comment. */
 export interface RequestResponse {
@@ -106,5 +106,13 @@ export const ConsultationRequestSchema = defineEntity({
   },
 });
 
-export class ConsultationRequest extends ConsultationRequestSchema.class {}
+export class ConsultationRequest extends ConsultationRequestSchema.class {
+  /**
+   * Where the request stands at `now`: a pending request past `expires_at` reads `expired`, because nobody can
+   * answer it any more (the sweeper writes the status on its next pass).
+   */
+  effectiveStatus(now: Date = new Date()): RequestStatus {
+    return this.status === 'pending' && this.expiresAt.getTime() <= now.getTime() ? 'expired' : this.status;
+  }
+}
 ConsultationRequestSchema.setClass(ConsultationRequest);

@@ -43,4 +43,14 @@ export class ValidationRepository extends BaseRepository<Validation> {
     });
     return toPage(rows, page.limit);
   }
+
+  /** How many actions of a registered agent were approved without a person (approved, with or without warnings) since `since`. */
+  countAutonomousSince(organizationId: string, agentId: string, since: Date): Promise<number> {
+    return this.count({
+      organization: organizationId,
+      registeredAgent: agentId,
+      decision: { $in: ['approved', 'approved_with_warnings'] },
+      createdAt: { $gte: since },
+    });
+  }
 }

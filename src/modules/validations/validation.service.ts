@@ -5,6 +5,7 @@ import { Agent } from '../agents/agent.entity.js';
 import { actorOf, requireAgent, requireRole, type Caller } from '../identity/access.js';
 import { AuditLog } from '../identity/audit-log.entity.js';
 import { Organization } from '../identity/organization.entity.js';
+import { AUTONOMY_WINDOW_MS, evaluateAction } from './boundaries.js';
 import type { FindingSeverity, ValidationDecision, VetoLevel } from './enums.js';
 import { Finding } from './finding.entity.js';
 import { Validation } from './validation.entity.js';
@@ -27,8 +28,30 @@ export interface ValidationInput {
   findings: FindingInput[];
 }
 
+/** A planned action an agent submits for validation (seed 000: action type and description). */
+export interface PlannedAction {
+  actionType: string;
+  actionDescription: string;
+}
+
 export class ValidationService {
   constructor(private readonly em: EntityManager) {}
+
+  /**
+   * An agent submits a planned action: it is checked against the agent's own boundaries (`boundaries.ts`:
+   * cannotDo, requireApprovalFor, canDo, maxAutonomousActions) and the outcome is recorded as a validation of
+   * that agent, with a finding per layer that had something to say.
+   */
+  async evaluate(caller: Caller, action: PlannedAction): Promise<Validation> {
+    requireAgent(caller);
+    requireRole(caller, 'member');
+    const agent = await this.em.getRepository(Agent).getInOrganization(caller.organizationId, caller.agentId);
+    const autonomous = await this.em
+      .getRepository(Validation)
+      .countAutonomousSince(caller.organizationId, agent.id, new Date(Date.now() - AUTONOMY_WINDOW_MS));
+    const outcome = evaluateAction(agent.boundaries, action.actionType, autonomous);
+    return this.record(caller, { ...action, ...outcome });
+  }
 
   /**
    * An agent reports a validated action: the validation and its findings are written in one transaction.
