@@ -60,19 +60,12 @@ export class OrganizationService {
     return this.view(organization);
   }
 
-  /** The views of these organizations, with one query for what they derive. */
-  private async views(organizations: Organization[]): Promise<OrganizationView[]> {
-    const withSecret = await this.em
-      .getRepository(Organization)
-      .withWebhookSecret(organizations.map((o) => o.id));
-    return organizations.map((organization) => ({
-      organization,
-      hasWebhookSecret: withSecret.has(organization.id),
-    }));
-  }
-
-  private async view(organization: Organization): Promise<OrganizationView> {
-    return (await this.views([organization]))[0]!;
+  /**
+   * The view of an organization loaded from the database (its `hasWebhookSecret` formula is read with it);
+   * one created in this unit of work has none.
+   */
+  private view(organization: Organization): OrganizationView {
+    return { organization, hasWebhookSecret: organization.hasWebhookSecret === true };
   }
 
   /** Creates the organization and the owner's membership in the current unit of work, then flushes. */
@@ -121,8 +114,7 @@ export class OrganizationService {
     const memberships = (await this.em.getRepository(Membership).listForUser(principal.userId)).filter(
       (m) => !principal.keyOrganizationId || m.organization.id === principal.keyOrganizationId,
     );
-    const views = await this.views(memberships.map((m) => m.organization.getEntity()));
-    return views.map((view, i) => ({ ...view, role: memberships[i]!.role }));
+    return memberships.map((m) => ({ ...this.view(m.organization.getEntity()), role: m.role }));
   }
 
   async get(caller: Caller): Promise<OrganizationView> {
