@@ -17,6 +17,8 @@ import ormPlugin from './http/orm.plugin.js';
 import embedderPlugin from './http/embedder.plugin.js';
 import { createEmbedder, type Embedder } from './modules/agents/embedder.js';
 import principalsPlugin from './http/principals.plugin.js';
+import securityHeadersPlugin from './http/security-headers.plugin.js';
+import { requestValidation } from './http/validation.js';
 import { agentsRoutes } from './modules/agents/routes.js';
 import { agentsMcp } from './modules/agents/tools.js';
 import { identityRoutes } from './modules/identity/routes.js';
@@ -63,11 +65,11 @@ export async function buildApp({ config, orm, logger, embedder }: BuildAppOption
   const app = Fastify({
     logger: logger ?? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
     bodyLimit: config.http.bodyLimit,
-    ajv: {
-      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
-    },
+    trustProxy: config.http.trustProxy,
+    schemaController: requestValidation(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  await app.register(securityHeadersPlugin);
   await app.register(errorsPlugin);
   await app.register(swagger, {
     openapi: {
@@ -83,7 +85,13 @@ export async function buildApp({ config, orm, logger, embedder }: BuildAppOption
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // /docs keeps swagger-ui's own Content-Security-Policy (the hashes of its inline scripts and styles), less
+  // `upgrade-insecure-requests`, which would break the page on a plain-HTTP development server.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   await app.register(ormPlugin, { orm });

@@ -134,6 +134,12 @@ export const EnvSchema = Type.Object({
     default: 900,
     description: 'an integer number of seconds from 1 to 86400: the window failed sign-ins are counted in',
   }),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    pattern: '^(true|false|[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*)$',
+    description:
+      'which proxies may set X-Forwarded-For/-Proto: false (none), true (any), or comma-separated addresses/CIDRs',
+  }),
   // --- reviews: consultation requests, webhooks, secrets at rest ---
   OVERSIGHT_ENCRYPTION_KEY: Type.Optional(
     Type.String({
@@ -282,7 +288,13 @@ export interface AppConfig {
   database: DatabaseTarget;
   dbEcho: boolean;
   embedding: EmbeddingSettings;
-  http: { host: string; port: number; bodyLimit: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimit: number;
+    /** Fastify's `trustProxy`: whose X-Forwarded-Proto decides that a request came over HTTPS (HSTS). */
+    trustProxy: boolean | string;
+  };
   logLevel: string;
   seedDemo: boolean;
   signIn: SignInLimits;
@@ -536,7 +548,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: e.EMBEDDING_TIMEOUT_MS,
       maxRetries: e.EMBEDDING_MAX_RETRIES,
     },
-    http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT_BYTES },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimit: e.BODY_LIMIT_BYTES,
+      trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY,
+    },
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
     signIn: {

@@ -10,7 +10,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { parseArgs } from 'node:util';
 import { InvalidInputError, NotFoundError } from '../common/errors.js';
-import { ApiKeyService } from '../modules/identity/api-key.service.js';
+import { ApiKeyService, checkKeyInput } from '../modules/identity/api-key.service.js';
 import { AuditLog } from '../modules/identity/audit-log.entity.js';
 import { API_KEY_SCOPES, TIERS, type ApiKeyScope, type Tier } from '../modules/identity/enums.js';
 import { Membership } from '../modules/identity/membership.entity.js';
@@ -104,15 +104,12 @@ export async function runAdmin(argv: string[], orm: MikroORM, io: AdminIo): Prom
         throw new NotFoundError('Organization', values.org);
       }
     }
+    const name = values.name ?? 'admin command';
+    const expiresAt = days ? new Date(Date.now() + days * 86_400_000) : null;
+    checkKeyInput({ name, expiresAt });
     const minted = new ApiKeyService(em).mintFor(
       { userId: user.id, agentId: null, apiKeyId: null },
-      {
-        name: values.name ?? 'admin command',
-        user,
-        organization,
-        scopes,
-        expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
-      },
+      { name, user, organization, scopes, expiresAt },
     );
     await em.flush();
     io.print(

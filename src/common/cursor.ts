@@ -4,7 +4,7 @@
  * an application timestamp (millisecond precision), so the ISO string round-trips exactly.
  */
 import { InvalidInputError } from './errors.js';
-import { isStorableDate, isUuid } from './values.js';
+import { instantOf, isUuid } from './values.js';
 
 export interface CursorPosition {
   createdAt: Date;
@@ -24,8 +24,8 @@ export function encodeCursor(position: CursorPosition): string {
 export function decodeCursor(raw: string): CursorPosition {
   try {
     const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    const createdAt = new Date(String(at));
-    if (typeof at === 'string' && typeof id === 'string' && isUuid(id) && isStorableDate(createdAt)) {
+    const createdAt = typeof at === 'string' ? instantOf(at) : null;
+    if (createdAt && typeof id === 'string' && isUuid(id)) {
       return { createdAt, id };
     }
   } catch {

@@ -32,6 +32,30 @@ export const PageQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 });
 
+/**
+ * Free-form JSON in a request, under the one JSON policy (src/common/values.ts): `x-json: 'field'` caps its
+ * JSON text at MAX_JSON_FIELD_BYTES (checked by src/http/validation.ts); `'document'` is a route's own
+ * document (a lockfile, a scanner's report), bounded by the body limit. Nesting is capped for every body
+ * before validation. Declare every free-form input with these, so the policy reaches it
+ * (tests/http/json-policy.test.ts walks the OpenAPI document for free-form fields without them).
+ */
+export const JSON_KEYWORD = 'x-json';
+export type JsonKind = 'field' | 'document';
+const jsonKind = (kind: JsonKind) => ({ [JSON_KEYWORD]: kind });
+
+/** A free-form JSON object (string keys, any values). */
+export const JsonObject = (options: { description?: string; kind?: JsonKind; default?: object } = {}) => {
+  const { kind = 'field', ...rest } = options;
+  return Type.Record(Type.String(), Type.Unknown(), { ...rest, ...jsonKind(kind) });
+};
+
+/** A free-form JSON array. */
+export const JsonArray = (options: { maxItems: number; description?: string }) =>
+  Type.Array(Type.Unknown(), { ...options, ...jsonKind('field') });
+
+/** A route's own JSON document, of any shape (e.g. a whole package-lock.json body). */
+export const JsonDocument = (description: string) => Type.Unknown({ description, ...jsonKind('document') });
+
 /** Serializes a Date (or null) for a response. */
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 

@@ -36,8 +36,9 @@ const learnt = new WeakMap<FastifyRequest, KnownMemberships>();
 function presentedKey(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
   if (auth) {
-    const [scheme, value] = auth.split(' ', 2);
-    if (scheme?.toLowerCase() === 'bearer' && value) return value.trim();
+    // exactly `Bearer <key>`: anything after the key (`Bearer <key> junk`) is refused, not ignored
+    const bearer = /^bearer +(\S+)$/i.exec(auth.trim());
+    if (bearer) return bearer[1];
     throw new UnauthenticatedError('use Authorization: Bearer <API key>');
   }
   const header = request.headers['x-api-key'];

@@ -4,8 +4,9 @@
  *
  * Domain and database errors are classified by src/common/error-mapping.ts, which other surfaces share;
  * this plugin adds what only Fastify knows: schema validation (400 with the failing fields) and its own
- * client errors (malformed JSON, body too large...), the NUL-character guard, the 404 for unknown routes,
- * and the logging of 500s.
+ * client errors (malformed JSON, body too large...), the JSON guard (no NUL character, no nesting deeper than
+ * MAX_JSON_DEPTH, checked before validation so nothing recursive ever sees such a body), the 404 for
+ * unknown routes, and the logging of 500s.
  */
 import { DriverException } from '@mikro-orm/core';
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
@@ -13,13 +14,7 @@ import fp from 'fastify-plugin';
 import { classifyError, internalError, loggableError, type MappedError } from '../common/error-mapping.js';
 import { DomainError, InvalidInputError } from '../common/errors.js';
 import { ErrorResponse } from '../common/schemas.js';
-import { nulCharacterPaths } from '../common/values.js';
-
-/**
- * Kept for src/modules/identity/routes.ts, which is being rewritten elsewhere; import `errorResponses` from
- * src/common/schemas.ts instead.
- */
-export { errorResponses } from '../common/schemas.js';
+import { jsonFlaws, MAX_JSON_DEPTH } from '../common/values.js';
 
 /** Fastify's schema-validation failure, with every failing field. */
 function validationError(fe: FastifyError, validation: NonNullable<FastifyError['validation']>): MappedError {
@@ -67,13 +62,17 @@ function send(reply: FastifyReply, { statusCode, body, headers }: MappedError) {
 
 const errorsPlugin: FastifyPluginAsync = async (app) => {
   app.addSchema(ErrorResponse);
+  // Every body of every route and surface registered on this app, before ajv, TypeBox or a handler sees it.
   app.addHook('preValidation', async (request) => {
-    const paths = nulCharacterPaths(request.body);
-    if (paths.length > 0) {
-      throw new InvalidInputError(`${paths.join(', ')} must not contain a NUL character`, {
-        fields: paths.map((field) => ({ field, message: 'must not contain a NUL character' })),
-      });
+    const flaws = jsonFlaws(request.body, { path: 'body', maxDepth: MAX_JSON_DEPTH, limit: 20 });
+    if (flaws.length === 0) return;
+    const fields = new Map<string, string>();
+    for (const flaw of flaws.sort((a, b) => (a.path < b.path ? -1 : 1))) {
+      if (flaw.kind === 'nul') fields.set(flaw.path, 'must not contain a NUL character');
+      else fields.set(flaw.field, `must not be nested deeper than ${MAX_JSON_DEPTH} levels`);
     }
+    const list = [...fields].map(([field, message]) => ({ field, message }));
+    throw new InvalidInputError(list.map((f) => `${f.field} ${f.message}`).join('; '), { fields: list });
   });
   app.setErrorHandler((error, request, reply) => {
     const response = toErrorResponse(error);

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { ForbiddenError, UnauthenticatedError } from '../common/errors.js';
 import { loggableError } from '../common/error-mapping.js';
 import { toErrorResponse } from './errors.plugin.js';
+import { useContentSecurityPolicy, type CspDirectives } from './security-headers.plugin.js';
 import { registerCookie } from './external/cookie.js';
 import { registerFormbody } from './external/formbody.js';
 import type { Html } from './html.js';
@@ -28,27 +29,19 @@ declare module 'fastify' {
   }
 }
 
-/** The inbox's Content-Security-Policy: nothing inline, nothing from elsewhere, never framed. */
-export const INBOX_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
-
 /**
- * Headers every inbox response carries. Set only when absent: the app-wide security headers (issue 10)
- * take precedence once registered; the CSP is always the inbox's own.
+ * The inbox's Content-Security-Policy: scripts, styles, images and the event stream from the app only,
+ * nothing inline, no eval, never framed. The other security headers are the app's (security-headers.plugin.ts).
  */
-const BASELINE_HEADERS: Record<string, string> = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'same-origin',
-  'cross-origin-opener-policy': 'same-origin',
+export const INBOX_CSP_DIRECTIVES: CspDirectives = {
+  'default-src': ["'none'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+  'base-uri': ["'none'"],
 };
 
 interface Asset {
@@ -85,6 +78,8 @@ export function crossSite(request: FastifyRequest): boolean {
 }
 
 const webPlugin: FastifyPluginAsync<{ root: string }> = async (app, { root: prefix }) => {
+  // before any route of the scope; forms are checked by their Origin, which no-referrer would blank
+  useContentSecurityPolicy(app, INBOX_CSP_DIRECTIVES, { referrerPolicy: 'same-origin' });
   await registerCookie(app);
   await registerFormbody(app);
 
@@ -133,14 +128,6 @@ const webPlugin: FastifyPluginAsync<{ root: string }> = async (app, { root: pref
   app.addHook('onRequest', async (request) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return;
     if (crossSite(request)) throw new ForbiddenError('this form was sent from another site');
-  });
-
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('content-security-policy', INBOX_CSP);
-    for (const [name, value] of Object.entries(BASELINE_HEADERS)) {
-      if (!reply.hasHeader(name)) reply.header(name, value);
-    }
-    return payload;
   });
 
   // The API's classification (src/common/error-mapping.ts plus Fastify's own errors), rendered as a page.

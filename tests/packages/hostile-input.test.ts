@@ -93,7 +93,7 @@ describe('deeply nested JSON', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({
       message: expect.stringMatching(/nested deeper/),
-      details: { field: 'results' },
+      fields: [{ field: 'body.results' }],
     });
   });
 });

@@ -32,7 +32,10 @@ describe('GET /api/v1/validations with dates the database cannot hold', () => {
     ] as const) {
       const res = await list(`${field}=${encodeURIComponent(value)}`);
       expect(res.statusCode, `${field}=${value}`).toBe(400);
-      expect(res.json()).toMatchObject({ error: 'invalid_input', details: { field } });
+      expect(res.json()).toMatchObject({
+        error: 'invalid_input',
+        fields: [{ field: `querystring.${field}` }],
+      });
       expect(res.json().message).toContain(field);
     }
   });

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { errorResponses, IdParams } from '../../common/schemas.js';
+import { parseOptionalInstant } from '../../common/values.js';
 import { ApiKeyCreated, toApiKeyDto } from '../identity/schemas.js';
 import {
   AgentCreate,
@@ -15,7 +16,6 @@ import { AgentService } from './agent.service.js';
 
 const reads = errorResponses(400, 401, 403, 404, 503);
 const writes = errorResponses(400, 401, 403, 404, 409, 422, 503);
-const date = (value: string | null | undefined) => (value ? new Date(value) : null);
 
 export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -101,7 +101,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { expiresAt, ...rest } = request.body;
       const minted = await new AgentService(request.em).mintKey(await request.caller(), request.params.id, {
         ...rest,
-        expiresAt: date(expiresAt),
+        expiresAt: parseOptionalInstant(expiresAt, 'expiresAt') ?? null,
       });
       return reply.status(201).send({ key: minted.key, apiKey: toApiKeyDto(minted.apiKey) });
     },

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { ConflictError, InvalidInputError, RuleViolationError } from '../../common/errors.js';
+import { ConflictError, RuleViolationError } from '../../common/errors.js';
 import { actorOf, requireRole, type Caller } from '../identity/access.js';
-import { ApiKeyService, type MintedKey } from '../identity/api-key.service.js';
+import { ApiKeyService, checkKeyInput, type MintedKey } from '../identity/api-key.service.js';
 import { AuditLog } from '../identity/audit-log.entity.js';
 import type { ApiKeyScope } from '../identity/enums.js';
 import { Organization } from '../identity/organization.entity.js';
@@ -200,9 +200,7 @@ export class AgentService {
         field: 'scopes',
       });
     }
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
-      throw new InvalidInputError('expiresAt must be in the future', { field: 'expiresAt' });
-    }
+    checkKeyInput(input);
     const minted = new ApiKeyService(this.em).mintFor(actorOf(caller), {
       name: input.name,
       user: null,

@@ -1,6 +1,6 @@
 /** HTTP contract of conversations and their messages. */
 import Type, { type Static } from 'typebox';
-import { DateTime, Nullable, Uuid, iso } from '../../common/schemas.js';
+import { DateTime, JsonArray, JsonObject, Nullable, Uuid, iso } from '../../common/schemas.js';
 import { Conversation } from './conversation.entity.js';
 import {
   conversationView,
@@ -16,13 +16,14 @@ export const ConversationStatus = Type.Enum([...CONVERSATION_STATUSES]);
 export const FeedbackRating = Type.Enum([...FEEDBACK_RATINGS]);
 
 const Metadata = Type.Record(Type.String(), Type.Unknown());
+const MetadataIn = JsonObject();
 
 export const ConversationCreate = Type.Object(
   {
     agentId: Type.Optional(Uuid),
     userId: Type.Optional(Nullable(Uuid)),
     title: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
-    metadata: Type.Optional(Metadata),
+    metadata: Type.Optional(MetadataIn),
   },
   { additionalProperties: false },
 );
@@ -33,7 +34,7 @@ export const ConversationPatch = Type.Object(
     title: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
     status: Type.Optional(ConversationStatus),
     summary: Type.Optional(Nullable(Type.String({ maxLength: 100_000 }))),
-    metadata: Type.Optional(Metadata),
+    metadata: Type.Optional(MetadataIn),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -79,8 +80,8 @@ export const MessageCreate = Type.Object(
   {
     role: MessageRole,
     content: Type.String({ maxLength: 1_000_000 }),
-    toolCalls: Type.Optional(Nullable(Type.Array(Type.Unknown(), { maxItems: 500 }))),
-    toolResults: Type.Optional(Nullable(Type.Array(Type.Unknown(), { maxItems: 500 }))),
+    toolCalls: Type.Optional(Nullable(JsonArray({ maxItems: 500 }))),
+    toolResults: Type.Optional(Nullable(JsonArray({ maxItems: 500 }))),
     tokenCount: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 10_000_000 }))),
     model: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
   },

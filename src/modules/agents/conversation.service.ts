@@ -6,6 +6,7 @@ import {
   NotFoundError,
   RuleViolationError,
 } from '../../common/errors.js';
+import { assertJsonField } from '../../common/values.js';
 import { requireRole, type Caller } from '../identity/access.js';
 import { Membership } from '../identity/membership.entity.js';
 import { Organization } from '../identity/organization.entity.js';
@@ -60,6 +61,7 @@ export class ConversationService {
 
   async create(caller: Caller, input: ConversationCreate): Promise<Conversation> {
     requireRole(caller, 'member');
+    assertJsonField(input.metadata, 'metadata');
     let agentId = input.agentId;
     if (caller.kind === 'agent') {
       if (agentId && agentId !== caller.agentId) {
@@ -105,6 +107,7 @@ export class ConversationService {
 
   async update(caller: Caller, id: string, patch: ConversationPatch): Promise<Conversation> {
     requireRole(caller, 'member');
+    assertJsonField(patch.metadata, 'metadata');
     const conversation = await this.get(caller, id);
     if (patch.title !== undefined) conversation.title = patch.title;
     if (patch.status !== undefined) conversation.status = patch.status;
@@ -124,6 +127,8 @@ export class ConversationService {
     input: MessageCreate,
   ): Promise<{ message: Message; conversation: Conversation }> {
     requireRole(caller, 'member');
+    assertJsonField(input.toolCalls, 'toolCalls');
+    assertJsonField(input.toolResults, 'toolResults');
     const conversation = await this.get(caller, conversationId);
     if (conversation.status === 'closed') throw new ConflictError('this conversation is closed');
     const agentId =
@@ -156,10 +161,13 @@ export class ConversationService {
     input: { rating: FeedbackRating | null; comment?: string | null },
   ): Promise<Message> {
     requireRole(caller, 'member');
-    const message = await this.em.getRepository(Message).findOne({ id: messageId });
+    // tenant-scoped lookup: another organization's message is not found, as an unknown one
+    const message = await this.em
+      .getRepository(Message)
+      .findOne({ id: messageId, conversation: { organization: caller.organizationId } });
     if (!message) throw new NotFoundError('Message', messageId);
-    await this.get(caller, message.conversation.id).catch(() => {
-      throw new NotFoundError('Message', messageId);
+    await this.get(caller, message.conversation.id).catch((error: unknown) => {
+      throw error instanceof NotFoundError ? new NotFoundError('Message', messageId) : error;
     });
     message.feedbackRating = input.rating;
     if (input.comment !== undefined) message.feedbackComment = input.comment;

@@ -32,15 +32,38 @@ export interface ScoredMemory {
   similarity: number;
 }
 
-/** Checks a vector before it reaches SQL: 1536 finite numbers. A failure names the field. */
-export function assertEmbedding(vector: unknown, field = 'embedding'): asserts vector is number[] {
+/**
+ * The length (Euclidean norm) a vector must have. pgvector stores 4-byte floats and sums squares and products
+ * in 4-byte floats: a vector whose length is 0 (all zeros) or whose squares underflow to 0 has no direction,
+ * and one whose squares overflow is infinite; either gives a NaN cosine similarity (a 500 when it reached
+ * the serializer). Within these bounds every square sum and product stays a finite, non-zero float.
+ */
+export const MIN_EMBEDDING_NORM = 1e-15;
+export const MAX_EMBEDDING_NORM = 1e18;
+
+/** Why a vector cannot be stored or searched with, or null: the one check for writes and searches. */
+export function embeddingProblem(vector: unknown): string | null {
   if (!Array.isArray(vector) || vector.length !== EMBEDDING_DIMENSIONS) {
     const got = Array.isArray(vector) ? `${vector.length} numbers` : typeof vector;
-    throw new InvalidInputError(`${field} must have ${EMBEDDING_DIMENSIONS} numbers, got ${got}`, { field });
+    return `must have ${EMBEDDING_DIMENSIONS} numbers, got ${got}`;
   }
-  if (!vector.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-    throw new InvalidInputError(`${field} must contain finite numbers only`, { field });
+  let squares = 0;
+  for (const x of vector) {
+    if (typeof x !== 'number' || !Number.isFinite(x)) return 'must contain finite numbers only';
+    squares += x * x;
   }
+  const norm = Math.sqrt(squares);
+  if (!(norm >= MIN_EMBEDDING_NORM)) {
+    return `has no direction: its length is ${norm === 0 ? '0' : `${norm}, below ${MIN_EMBEDDING_NORM}`}`;
+  }
+  if (!(norm <= MAX_EMBEDDING_NORM)) return `is too long: its length must be at most ${MAX_EMBEDDING_NORM}`;
+  return null;
+}
+
+/** Checks a vector before it reaches SQL (see `embeddingProblem`). A failure names the field. */
+export function assertEmbedding(vector: unknown, field = 'embedding'): asserts vector is number[] {
+  const problem = embeddingProblem(vector);
+  if (problem !== null) throw new InvalidInputError(`${field} ${problem}`, { field });
 }
 
 export class MemoryRepository extends BaseRepository<Memory> {
@@ -79,12 +102,15 @@ export class MemoryRepository extends BaseRepository<Memory> {
       `select memory, similarity from search_memories(?, ?::vector, ?, ${types}, ?::uuid, ?::uuid, ${excluded}, ?::uuid, ?::double precision)`,
       params,
     );
-    return rows.map((r) => ({
-      memory: memoryViewOfJson(
-        typeof r.memory === 'string' ? (JSON.parse(r.memory) as MemoryJson) : r.memory,
-      ),
-      similarity: Number(r.similarity),
-    }));
+    // A vector stored before its direction was checked (plain SQL, an old row) scores NaN: never a hit.
+    return rows
+      .map((r) => ({
+        memory: memoryViewOfJson(
+          typeof r.memory === 'string' ? (JSON.parse(r.memory) as MemoryJson) : r.memory,
+        ),
+        similarity: Number(r.similarity),
+      }))
+      .filter((hit) => Number.isFinite(hit.similarity));
   }
 
   /** The `k` active memories of the same organization closest to this one (never itself). */
@@ -93,7 +119,7 @@ export class MemoryRepository extends BaseRepository<Memory> {
     k = 5,
     options: Omit<MemorySearchOptions, 'k'> = {},
   ): Promise<ScoredMemory[]> {
-    if (!memory.embedding) return [];
+    if (!memory.embedding || embeddingProblem(memory.embedding) !== null) return [];
     return this.searchByEmbedding(memory.organization.id, memory.embedding, {
       ...options,
       k,

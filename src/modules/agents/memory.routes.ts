@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { errorResponses, IdParams } from '../../common/schemas.js';
+import { parseInstant, parseOptionalInstant } from '../../common/values.js';
 import {
   MemoryCreate,
   MemoryGetQuery,
@@ -23,7 +24,6 @@ import { MemoryService } from './memory.service.js';
 
 const reads = errorResponses(400, 401, 403, 404, 503);
 const writes = errorResponses(400, 401, 403, 404, 409, 422, 503);
-const date = (value: string | null | undefined) => (value ? new Date(value) : null);
 
 export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -40,7 +40,7 @@ export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { expiresAt, ...rest } = request.body;
       const memory = await new MemoryService(request.em, app.embedder).create(await request.caller(), {
         ...rest,
-        expiresAt: date(expiresAt),
+        expiresAt: parseOptionalInstant(expiresAt, 'expiresAt') ?? null,
       });
       return reply.status(201).send(toMemoryRecord(memory));
     },
@@ -111,7 +111,7 @@ export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { expiresAt, ...rest } = request.body;
-      const patch = expiresAt === undefined ? rest : { ...rest, expiresAt: date(expiresAt) };
+      const patch = { ...rest, expiresAt: parseOptionalInstant(expiresAt, 'expiresAt') };
       return toMemoryRecord(
         await new MemoryService(request.em, app.embedder).update(
           await request.caller(),
@@ -171,7 +171,7 @@ export const memoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const at = new Date(request.query.at);
+      const at = parseInstant(request.query.at, 'at');
       const state = await new MemoryService(request.em, app.embedder).stateAt(
         await request.caller(),
         request.params.id,

@@ -1,6 +1,6 @@
 /** HTTP contract of memories: storing, searching, their log and their state at a moment. */
 import Type, { type Static } from 'typebox';
-import { DateTime, Nullable, Uuid, iso } from '../../common/schemas.js';
+import { DateTime, JsonObject, Nullable, Uuid, iso } from '../../common/schemas.js';
 import {
   EMBEDDING_DIMENSIONS,
   MEMORY_LOG_ACTIONS,
@@ -31,6 +31,7 @@ const Confidence = Type.Number({ minimum: 0, maximum: 1, description: '0 to 1' }
 const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50 });
 const Uuids = Type.Array(Uuid, { maxItems: 500 });
 const Metadata = Type.Record(Type.String(), Type.Unknown());
+const MetadataIn = JsonObject();
 
 export const MemoryCreate = Type.Object(
   {
@@ -49,7 +50,7 @@ export const MemoryCreate = Type.Object(
     userId: Type.Optional(Nullable(Uuid)),
     contradicts: Type.Optional(Uuids),
     relatedTo: Type.Optional(Uuids),
-    metadata: Type.Optional(Metadata),
+    metadata: Type.Optional(MetadataIn),
     tier: Type.Optional(MemoryTier),
     status: Type.Optional(MemoryStatus),
     expiresAt: Type.Optional(Nullable(DateTime)),
@@ -72,7 +73,7 @@ export const MemoryPatch = Type.Object(
     supersededBy: Type.Optional(Nullable(Uuid)),
     contradicts: Type.Optional(Uuids),
     relatedTo: Type.Optional(Uuids),
-    metadata: Type.Optional(Metadata),
+    metadata: Type.Optional(MetadataIn),
     expiresAt: Type.Optional(Nullable(DateTime)),
     tags: Type.Optional(Tags),
     reason: Type.Optional(Nullable(Type.String({ maxLength: 1000, description: 'kept in the memory log' }))),

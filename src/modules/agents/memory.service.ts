@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
+import { assertJsonField } from '../../common/values.js';
 import { requireRole, type Caller } from '../identity/access.js';
 import { Organization } from '../identity/organization.entity.js';
 import { Agent } from './agent.entity.js';
@@ -168,6 +169,7 @@ export class MemoryService {
       throw new InvalidInputError('a user_profile memory needs userId', { field: 'userId' });
     }
     if (input.embedding) assertEmbedding(input.embedding);
+    assertJsonField(input.metadata, 'metadata');
     const agent = agentId
       ? await this.em.getRepository(Agent).getInOrganization(caller.organizationId, agentId)
       : null;
@@ -218,6 +220,7 @@ export class MemoryService {
       throw new ForbiddenError("an agent cannot change another agent's memories");
     }
     if (patch.embedding) assertEmbedding(patch.embedding);
+    assertJsonField(patch.metadata, 'metadata');
     if (patch.supersededBy) {
       if (patch.supersededBy === found.id) {
         throw new InvalidInputError('a memory cannot supersede itself', { field: 'supersededBy' });

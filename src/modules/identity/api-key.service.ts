@@ -23,6 +23,22 @@ export interface MintInput {
   expiresAt?: Date | null;
 }
 
+/**
+ * The rules of a new key, on every path that mints one for a caller: a person's own key (`POST /api-keys`),
+ * an agent's key (`POST /agents/{id}/api-keys`) and the operator's `npm run admin -- mint-key`.
+ */
+export function checkKeyInput(input: { name: string; expiresAt?: Date | null }): void {
+  if (!(input.name.trim().length > 0 && input.name.length <= 255)) {
+    throw new InvalidInputError('name must be 1 to 255 characters, not blank', { field: 'name' });
+  }
+  if (input.expiresAt && !isStorableDate(input.expiresAt)) {
+    throw new InvalidInputError('expiresAt is not a valid date', { field: 'expiresAt' });
+  }
+  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+    throw new InvalidInputError('expiresAt must be in the future', { field: 'expiresAt' });
+  }
+}
+
 export class ApiKeyService {
   constructor(private readonly em: EntityManager) {}
 
@@ -75,12 +91,7 @@ export class ApiKeyService {
     const beyond = scopes.filter((s) => !caller.scopes.includes(s));
     if (beyond.length)
       throw new ForbiddenError(`cannot grant scopes your own key lacks: ${beyond.join(', ')}`);
-    if (input.expiresAt && !isStorableDate(input.expiresAt)) {
-      throw new InvalidInputError('expiresAt is not a valid date', { field: 'expiresAt' });
-    }
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
-      throw new InvalidInputError('expiresAt must be in the future', { field: 'expiresAt' });
-    }
+    checkKeyInput(input);
     // Keys are minted only for oneself: a key for someone else would let its minter act as them.
     // (The operator's `npm run admin -- mint-key` bootstraps keys for others.)
     const membership = await this.em

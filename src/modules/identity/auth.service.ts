@@ -66,7 +66,7 @@ export class AuthService {
 
   /**
    * Exchanges email + password for a personal API key that expires after 12 hours, bound to the chosen
-   * organization (by slug), or to the user's only organization when there is exactly one.
+   * organization (by slug), or to the user's only organization when there is exactly one. Flushes.
    */
   async login(
     email: string,

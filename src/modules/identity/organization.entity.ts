@@ -27,6 +27,15 @@ export const OrganizationSchema = defineEntity({
     sharedSkillNames: p.array().columnType('text[]').defaultRaw(`'{}'`),
     webhookUrl: p.text().nullable(),
     webhookSecret: p.text().nullable().hidden().lazy(),
+    /**
+     * Whether a webhook secret is set: computed by the database in every query that loads the organization
+     * (a list as well as a single read), so every view says the same without reading the secret.
+     */
+    hasWebhookSecret: p
+      .formula<boolean>((cols) => `(${cols}.webhook_secret is not null)`)
+      .type('boolean')
+      .persist(false)
+      .nullable(),
     conversationRetentionDays: p.integer().nullable(),
   },
   // seed 004 FR-7 (the shared function is created by the agents migration)

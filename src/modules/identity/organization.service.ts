@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { ConflictError, InvalidInputError, NotFoundError, RuleViolationError } from '../../common/errors.js';
+import { assertJsonField } from '../../common/values.js';
 import { actorOf, requireRole, requireScope, requireUser, type Caller, type Principal } from './access.js';
 import { AuditLog } from './audit-log.entity.js';
 import type { Actor } from './audit-log.repository.js';
-import type { MembershipRole, Tier } from './enums.js';
+import { TIERS, type MembershipRole, type Tier } from './enums.js';
 import { Membership } from './membership.entity.js';
 import { Organization, type OrganizationSettings } from './organization.entity.js';
 import { User } from './user.entity.js';
@@ -19,6 +20,19 @@ export interface OrganizationCreate {
 }
 
 export type OrganizationPatch = Partial<OrganizationCreate>;
+
+/**
+ * An organization as every surface shows it: with what is derived from hidden columns (whether a webhook
+ * secret is set). Lists and single reads build it the same way, so they cannot disagree.
+ */
+export interface OrganizationView {
+  organization: Organization;
+  hasWebhookSecret: boolean;
+}
+
+export interface MyOrganization extends OrganizationView {
+  role: MembershipRole;
+}
 
 /** Organizations (tenants) and their memberships. */
 export class OrganizationService {
@@ -38,11 +52,20 @@ export class OrganizationService {
   }
 
   /** Any person may create an organization; they become its owner. */
-  async create(principal: Principal, input: OrganizationCreate): Promise<Organization> {
+  async create(principal: Principal, input: OrganizationCreate): Promise<OrganizationView> {
     requireUser(principal);
     requireScope(principal, 'write');
     const owner = await this.em.getRepository(User).getByIdOrFail(principal.userId);
-    return this.createWithOwner(principal, owner, input);
+    const organization = await this.createWithOwner(principal, owner, input);
+    return this.view(organization);
+  }
+
+  /**
+   * The view of an organization loaded from the database (its `hasWebhookSecret` formula is read with it);
+   * one created in this unit of work has none.
+   */
+  private view(organization: Organization): OrganizationView {
+    return { organization, hasWebhookSecret: organization.hasWebhookSecret === true };
   }
 
   /** Creates the organization and the owner's membership in the current unit of work, then flushes. */
@@ -51,6 +74,7 @@ export class OrganizationService {
     owner: User,
     input: OrganizationCreate,
   ): Promise<Organization> {
+    checkOrganizationInput(input);
     if (await this.em.getRepository(Organization).findBySlug(input.slug)) {
       throw new ConflictError(`an organization with slug '${input.slug}' already exists`, { field: 'slug' });
     }
@@ -84,23 +108,23 @@ export class OrganizationService {
     return organization;
   }
 
-  /** Organizations the person belongs to, with their role in each. */
-  async listMine(principal: Principal): Promise<{ organization: Organization; role: MembershipRole }[]> {
+  /** Organizations the person belongs to (the key's only, for a key bound to one), with their role in each. */
+  async listMine(principal: Principal): Promise<MyOrganization[]> {
     requireUser(principal);
-    const memberships = await this.em.getRepository(Membership).listForUser(principal.userId);
-    return memberships
-      .filter((m) => !principal.keyOrganizationId || m.organization.id === principal.keyOrganizationId)
-      .map((m) => ({ organization: m.organization.getEntity(), role: m.role }));
+    const memberships = (await this.em.getRepository(Membership).listForUser(principal.userId)).filter(
+      (m) => !principal.keyOrganizationId || m.organization.id === principal.keyOrganizationId,
+    );
+    return memberships.map((m) => ({ ...this.view(m.organization.getEntity()), role: m.role }));
   }
 
-  async get(caller: Caller): Promise<Organization> {
+  async get(caller: Caller): Promise<OrganizationView> {
     requireRole(caller, 'viewer');
-    return this.em.getRepository(Organization).getByIdOrFail(caller.organizationId);
+    return this.view(await this.em.getRepository(Organization).getByIdOrFail(caller.organizationId));
   }
 
-  async update(caller: Caller, patch: OrganizationPatch): Promise<Organization> {
+  async update(caller: Caller, patch: OrganizationPatch): Promise<OrganizationView> {
     requireRole(caller, 'admin');
-    assertWebhookUrl(patch.webhookUrl);
+    checkOrganizationInput(patch);
     const organization = await this.em.getRepository(Organization).getByIdOrFail(caller.organizationId);
     if (patch.slug && patch.slug !== organization.slug) {
       if (await this.em.getRepository(Organization).findBySlug(patch.slug)) {
@@ -122,7 +146,7 @@ export class OrganizationService {
       after,
     });
     await this.em.flush();
-    return organization;
+    return this.view(organization);
   }
 
   async listMembers(caller: Caller): Promise<Membership[]> {
@@ -236,6 +260,45 @@ export async function releaseOwnership(
     details: { before: { ownerId: leavingUserId }, after: { ownerId: successor.user.id } },
   });
 }
+
+/**
+ * The rules of an organization's fields, on every write path: create over HTTP, the admin command's
+ * `create-org` and seeding (all through `createWithOwner`), and update. The HTTP schema says the same
+ * (TeamCreate), but a rule that only a schema enforces is skipped by every caller without one: that is
+ * how `POST /organizations` stored webhook URLs with credentials that `PATCH` refused
+ * (tests/identity/write-paths.test.ts).
+ */
+export function checkOrganizationInput(input: OrganizationPatch): void {
+  if (input.name !== undefined && !(input.name.trim().length > 0 && input.name.length <= 255)) {
+    throw new InvalidInputError('name must be 1 to 255 characters, not blank', { field: 'name' });
+  }
+  if (input.slug !== undefined && !(SLUG.test(input.slug) && input.slug.length <= 100)) {
+    throw new InvalidInputError('slug must be 2 to 100 lower-case letters, digits and inner hyphens', {
+      field: 'slug',
+    });
+  }
+  if (input.tier !== undefined && !TIERS.includes(input.tier)) {
+    throw new InvalidInputError(`tier must be one of ${TIERS.join(', ')}`, { field: 'tier' });
+  }
+  assertJsonField(input.settings, 'settings');
+  if (input.sharedSkillNames !== undefined) {
+    const names = input.sharedSkillNames;
+    if (names.length > 500 || names.some((n) => typeof n !== 'string' || n.length < 1 || n.length > 200)) {
+      throw new InvalidInputError('sharedSkillNames holds at most 500 names of 1 to 200 characters', {
+        field: 'sharedSkillNames',
+      });
+    }
+  }
+  const days = input.conversationRetentionDays;
+  if (days !== undefined && days !== null && !(Number.isInteger(days) && days >= 1 && days <= 36500)) {
+    throw new InvalidInputError('conversationRetentionDays must be a whole number of days from 1 to 36500', {
+      field: 'conversationRetentionDays',
+    });
+  }
+  assertWebhookUrl(input.webhookUrl);
+}
+
+const SLUG = /^[a-z0-9][a-z0-9-]*[a-z0-9]$/;
 
 /** Webhook URLs are http(s) and carry no credentials (they are shown to members and sent with deliveries). */
 export function assertWebhookUrl(url: string | null | undefined): void {

@@ -1,16 +1,11 @@
 /** HTTP routes of the identity context: login, me, organizations, members, users, API keys. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import type { EntityManager } from '@mikro-orm/core';
-import type { FastifyRequest } from 'fastify';
-import { NotFoundError } from '../../common/errors.js';
 import type { AppConfig } from '../../config.js';
-import { errorResponses } from '../../http/errors.plugin.js';
-import { IdParams } from '../../common/schemas.js';
-import { requireUser } from './access.js';
+import { errorResponses, IdParams } from '../../common/schemas.js';
+import { parseOptionalInstant } from '../../common/values.js';
 import { ApiKeyService } from './api-key.service.js';
 import { AuthService } from './auth.service.js';
-import { Membership } from './membership.entity.js';
 import { OrganizationService } from './organization.service.js';
 import {
   ApiKeyCreate,
@@ -32,23 +27,14 @@ import {
   UserPatch,
   toApiKeyDto,
   toMembershipDto,
+  toMyOrganizationDto,
   toOrganizationDto,
   toUserDto,
 } from './schemas.js';
-import { User } from './user.entity.js';
 import { UserService } from './user.service.js';
 
 const authed = errorResponses(400, 401, 403, 404, 503);
 const writes = errorResponses(400, 401, 403, 404, 409, 422, 503);
-
-async function hasWebhookSecret(em: EntityManager, id: string): Promise<boolean> {
-  const rows = await em
-    .getConnection()
-    .execute<{ set: boolean }[]>('select webhook_secret is not null as set from organizations where id = ?', [
-      id,
-    ]);
-  return rows[0]?.set === true;
-}
 
 export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = async (app, { config }) => {
   app.post(
@@ -85,16 +71,11 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = 
     { schema: { tags: ['identity'], summary: 'Who am I', response: { 200: MeResponse, ...authed } } },
     async (request) => {
       const p = request.principal;
-      requireUser(p);
-      const user = await request.em.getRepository(User).getByIdOrFail(p.userId);
-      const organizations = await new OrganizationService(request.em).listMine(p);
+      const { user, organizations } = await new UserService(request.em).me(p);
       return {
         user: toUserDto(user),
         apiKey: { id: p.apiKeyId, organizationId: p.keyOrganizationId, scopes: [...p.scopes] },
-        organizations: organizations.map((o) => ({
-          organization: toOrganizationDto(o.organization),
-          role: o.role,
-        })),
+        organizations: organizations.map(toMyOrganizationDto),
       };
     },
   );
@@ -111,8 +92,8 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = 
       },
     },
     async (request, reply) => {
-      const organization = await new OrganizationService(request.em).create(request.principal, request.body);
-      return reply.status(201).send(toOrganizationDto(organization));
+      const created = await new OrganizationService(request.em).create(request.principal, request.body);
+      return reply.status(201).send(toOrganizationDto(created));
     },
   );
 
@@ -126,19 +107,17 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = 
       },
     },
     async (request) => {
-      const mine = await new OrganizationService(request.em).listMine(request.principal);
-      return mine.map((m) => ({ organization: toOrganizationDto(m.organization), role: m.role }));
+      return (await new OrganizationService(request.em).listMine(request.principal)).map(toMyOrganizationDto);
     },
   );
 
   app.get(
     '/organizations/:id',
     { schema: { tags: ['identity'], params: IdParams, response: { 200: OrganizationDto, ...authed } } },
-    async (request) => {
-      const c = await callerFor(request, request.params.id);
-      const organization = await new OrganizationService(request.em).get(c);
-      return toOrganizationDto(organization, await hasWebhookSecret(request.em, organization.id));
-    },
+    async (request) =>
+      toOrganizationDto(
+        await new OrganizationService(request.em).get(await request.callerIn(request.params.id)),
+      ),
   );
 
   app.patch(
@@ -152,11 +131,13 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = 
         response: { 200: OrganizationDto, ...writes },
       },
     },
-    async (request) => {
-      const c = await callerFor(request, request.params.id);
-      const organization = await new OrganizationService(request.em).update(c, request.body);
-      return toOrganizationDto(organization, await hasWebhookSecret(request.em, organization.id));
-    },
+    async (request) =>
+      toOrganizationDto(
+        await new OrganizationService(request.em).update(
+          await request.callerIn(request.params.id),
+          request.body,
+        ),
+      ),
   );
 
   app.get(
@@ -169,8 +150,9 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = 
       },
     },
     async (request) => {
-      const c = await callerFor(request, request.params.id);
-      const members = await new OrganizationService(request.em).listMembers(c);
+      const members = await new OrganizationService(request.em).listMembers(
+        await request.callerIn(request.params.id),
+      );
       return members.map(toMembershipDto);
     },
   );
@@ -187,8 +169,10 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = 
       },
     },
     async (request, reply) => {
-      const c = await callerFor(request, request.params.id);
-      const membership = await new OrganizationService(request.em).addMember(c, request.body);
+      const membership = await new OrganizationService(request.em).addMember(
+        await request.callerIn(request.params.id),
+        request.body,
+      );
       return reply.status(201).send(toMembershipDto(membership));
     },
   );
@@ -199,13 +183,16 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = 
       schema: {
         tags: ['identity'],
         summary: "Change a member's role",
+        description:
+          "A membership of the caller's organization (the key's, else X-Organization-Id, else the only one); " +
+          "any other id, another organization's included, is 404 'Membership <id> not found'.",
         params: MembershipParams,
         body: MemberRoleChange,
         response: { 200: TeamMembership, ...writes },
       },
     },
     async (request) => {
-      const c = await callerForMembership(request, request.params.id);
+      const c = await request.caller();
       return toMembershipDto(
         await new OrganizationService(request.em).changeRole(c, request.params.id, request.body.role),
       );
@@ -218,13 +205,15 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = 
       schema: {
         tags: ['identity'],
         summary: 'Remove a member (or leave)',
+        description:
+          "A membership of the caller's organization (the key's, else X-Organization-Id, else the only one); " +
+          "any other id, another organization's included, is 404 'Membership <id> not found'.",
         params: MembershipParams,
         response: { 204: Type.Null(), ...writes },
       },
     },
     async (request, reply) => {
-      const c = await callerForMembership(request, request.params.id);
-      await new OrganizationService(request.em).removeMember(c, request.params.id);
+      await new OrganizationService(request.em).removeMember(await request.caller(), request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -316,7 +305,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = 
       const { expiresAt, ...rest } = request.body;
       const minted = await new ApiKeyService(request.em).mint(await request.caller(), {
         ...rest,
-        expiresAt: expiresAt ? new Date(expiresAt) : null,
+        expiresAt: parseOptionalInstant(expiresAt, 'expiresAt') ?? null,
       });
       return reply.status(201).send({ key: minted.key, apiKey: toApiKeyDto(minted.apiKey) });
     },
@@ -342,15 +331,3 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ config: AppConfig }> = 
       toApiKeyDto(await new ApiKeyService(request.em).revoke(await request.caller(), request.params.id)),
   );
 };
-
-/** The caller acting in the organization named in the path. */
-async function callerFor(request: FastifyRequest, organizationId: string) {
-  return request.callerIn(organizationId);
-}
-
-/** The caller acting in the organization that owns the membership (404 when the caller is not in it). */
-async function callerForMembership(request: FastifyRequest, membershipId: string) {
-  const membership = await request.em.findOne(Membership, { id: membershipId });
-  if (!membership) throw new NotFoundError('Membership', membershipId);
-  return callerFor(request, membership.organization.id);
-}

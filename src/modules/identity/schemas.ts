@@ -3,11 +3,11 @@
  * server: hashes, password hashes and webhook secrets are not among them, so they cannot leak.
  */
 import Type, { type Static } from 'typebox';
-import { DateTime, Nullable, Uuid, iso } from '../../common/schemas.js';
+import { DateTime, JsonObject, Nullable, Uuid, iso } from '../../common/schemas.js';
 import type { ApiKey } from './api-key.entity.js';
 import { API_KEY_SCOPES, MEMBERSHIP_ROLES, TIERS } from './enums.js';
 import type { Membership } from './membership.entity.js';
-import type { Organization } from './organization.entity.js';
+import type { MyOrganization, OrganizationView } from './organization.service.js';
 import type { User } from './user.entity.js';
 
 export const Email = Type.String({
@@ -82,7 +82,7 @@ export const TeamCreate = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 255 }),
     slug: Slug,
-    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    settings: Type.Optional(JsonObject()),
     sharedSkillNames: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 500 }),
     ),
@@ -112,7 +112,11 @@ export const OrganizationDto = Type.Object({
 });
 export type OrganizationDto = Static<typeof OrganizationDto>;
 
-export const toOrganizationDto = (o: Organization, hasWebhookSecret = false): OrganizationDto => ({
+/** Takes the view (src/modules/identity/organization.service.ts), so every route says what the others say. */
+export const toOrganizationDto = ({
+  organization: o,
+  hasWebhookSecret,
+}: OrganizationView): OrganizationDto => ({
   id: o.id,
   name: o.name,
   slug: o.slug,
@@ -128,6 +132,11 @@ export const toOrganizationDto = (o: Organization, hasWebhookSecret = false): Or
 });
 
 export const MyOrganizationDto = Type.Object({ organization: OrganizationDto, role: Role });
+
+export const toMyOrganizationDto = (m: MyOrganization) => ({
+  organization: toOrganizationDto(m),
+  role: m.role,
+});
 
 /** Seed 004 FR-9 `TeamMembership`. */
 export const TeamMembership = Type.Object({

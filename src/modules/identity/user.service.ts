@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
-import { actorOf, requireRole, requireScope, type Caller } from './access.js';
+import { actorOf, requireRole, requireScope, requireUser, type Caller, type Principal } from './access.js';
 import { ApiKey } from './api-key.entity.js';
 import { AuditLog } from './audit-log.entity.js';
 import { hashPassword, passwordProblem, verifyPassword } from './credentials.js';
 import type { MembershipRole, Tier } from './enums.js';
 import { Membership } from './membership.entity.js';
 import { Organization } from './organization.entity.js';
-import { releaseOwnership } from './organization.service.js';
+import { OrganizationService, releaseOwnership, type MyOrganization } from './organization.service.js';
 import { User } from './user.entity.js';
 
 export interface UserCreate {
@@ -78,6 +78,13 @@ export class UserService {
     });
     await this.em.flush();
     return membership;
+  }
+
+  /** Who the person behind a key is, and the organizations the key may act in (`GET /me`). */
+  async me(principal: Principal): Promise<{ user: User; organizations: MyOrganization[] }> {
+    requireUser(principal);
+    const user = await this.em.getRepository(User).getByIdOrFail(principal.userId);
+    return { user, organizations: await new OrganizationService(this.em).listMine(principal) };
   }
 
   /** A user visible to the caller: one who belongs to the caller's organization. */

@@ -1,6 +1,6 @@
 /** HTTP contract of lockfile submissions and their package requests. */
 import Type, { type Static } from 'typebox';
-import { DateTime, Nullable, PageQuery, Text, Uuid, iso } from '../../common/schemas.js';
+import { DateTime, JsonDocument, Nullable, PageQuery, Text, Uuid, iso } from '../../common/schemas.js';
 import { WORKFLOW_STAGES, WORKFLOW_STATUSES } from './enums.js';
 import type { PackageRequest } from './package-request.entity.js';
 import type { PackageSubmission } from './package-submission.entity.js';
@@ -24,10 +24,9 @@ export const MAX_REQUEST_OFFSET = 1_000_000;
 const LicenseCountsDto = Type.Object({ pass: Type.Integer(), fail: Type.Integer(), unknown: Type.Integer() });
 
 /** The body of POST /package-submissions: a package-lock.json, as npm wrote it. */
-export const LockfileBody = Type.Unknown({
-  description:
-    'a package-lock.json (lockfileVersion 1, 2 or 3) as the JSON body; anything else is a 400, an unsupported version a 422',
-});
+export const LockfileBody = JsonDocument(
+  'a package-lock.json (lockfileVersion 1, 2 or 3) as the JSON body; anything else is a 400, an unsupported version a 422',
+);
 
 export const SubmitQuery = Type.Object(
   {

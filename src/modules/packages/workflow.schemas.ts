@@ -1,6 +1,6 @@
 /** HTTP contract of workflows, their check results and decisions. */
 import Type, { type Static } from 'typebox';
-import { DateTime, Nullable, Text, Uuid, iso } from '../../common/schemas.js';
+import { DateTime, JsonObject, Nullable, Text, Uuid, iso } from '../../common/schemas.js';
 import type { CheckResult } from './check-result.entity.js';
 import { CHECK_STATUSES, CHECK_TYPES } from './enums.js';
 import type { PackageRequest } from './package-request.entity.js';
@@ -76,7 +76,7 @@ export const CheckResultCreate = Type.Object(
   {
     checkType: Type.Enum(['TRIVY'], { description: 'LICENSE is computed by Oversight itself' }),
     status: CheckStatusSchema,
-    results: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: "the scanner's report" }),
+    results: JsonObject({ kind: 'document', default: {}, description: "the scanner's report" }),
   },
   { additionalProperties: false },
 );

@@ -3,7 +3,7 @@
  * may be. Pure, so every surface gets the same 400 and 422 from ConsultationService.
  */
 import { InvalidInputError, RuleViolationError } from '../../common/errors.js';
-import { parseInstant } from '../../common/values.js';
+import { assertJsonField, parseInstant } from '../../common/values.js';
 import type { ConsultationRequest, RequestResponse } from './consultation-request.entity.js';
 import { checkDestinationShape, DestinationRefusedError, type DestinationPolicy } from './destination.js';
 import type { RequestPriority } from './enums.js';
@@ -42,6 +42,8 @@ export function checkCreateInput(
   if (answerKind === 'text' && options.length > 0) {
     throw new InvalidInputError('a free-text question takes no options', { field: 'options' });
   }
+  assertJsonField(input.context, 'context');
+  assertJsonField(input.metadata, 'metadata');
   if (!input.question.trim())
     throw new InvalidInputError('question must not be blank', { field: 'question' });
   if (input.expiresAt && input.expiresInSeconds) {

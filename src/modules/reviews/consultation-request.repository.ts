@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { BaseRepository } from '../../common/base.repository.js';
 import { InvalidInputError } from '../../common/errors.js';
-import { isStorableDate, isUuid } from '../../common/values.js';
+import { instantOf, isUuid } from '../../common/values.js';
 import type { ConsultationRequest } from './consultation-request.entity.js';
 import { REQUEST_PRIORITIES, type RequestPriority, type RequestStatus } from './enums.js';
 
@@ -35,10 +35,10 @@ function decodeCursor(cursor: string): CursorKey {
     const [priority, createdAt, id] = JSON.parse(
       Buffer.from(cursor, 'base64url').toString('utf8'),
     ) as unknown[];
-    const date = new Date(String(createdAt));
+    const date = typeof createdAt === 'string' ? instantOf(createdAt) : null;
     if (
       REQUEST_PRIORITIES.includes(priority as RequestPriority) &&
-      isStorableDate(date) &&
+      date &&
       date.toISOString() === createdAt &&
       typeof id === 'string' &&
       isUuid(id)

@@ -3,7 +3,7 @@
  * webhook secrets are not among them (only whether one is set).
  */
 import Type, { type Static } from 'typebox';
-import { DateTime, Nullable, PageQuery, Uuid, iso } from '../../common/schemas.js';
+import { DateTime, JsonObject, Nullable, PageQuery, Uuid, iso } from '../../common/schemas.js';
 import type { ConsultationRequest } from './consultation-request.entity.js';
 import {
   ANSWER_KINDS,
@@ -17,13 +17,13 @@ import type { WebhookDelivery } from './webhook-delivery.entity.js';
 export const Status = Type.Enum([...REQUEST_STATUSES]);
 export const Priority = Type.Enum([...REQUEST_PRIORITIES]);
 export const AnswerKind = Type.Enum([...ANSWER_KINDS]);
-const JsonObject = Type.Record(Type.String(), Type.Unknown());
+const JsonOut = Type.Record(Type.String(), Type.Unknown());
 const Url = Type.String({ format: 'uri', maxLength: 2000, pattern: '^https?://' });
 
 export const RequestCreate = Type.Object(
   {
     question: Type.String({ minLength: 1, maxLength: 10_000 }),
-    context: Type.Optional(JsonObject),
+    context: Type.Optional(JsonObject()),
     answerKind: Type.Optional(
       Type.Enum([...ANSWER_KINDS], {
         description:
@@ -42,7 +42,7 @@ export const RequestCreate = Type.Object(
     callbackUrl: Type.Optional(Nullable(Url)),
     expiresAt: Type.Optional(DateTime),
     expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })),
-    metadata: Type.Optional(JsonObject),
+    metadata: Type.Optional(JsonObject()),
   },
   { additionalProperties: false },
 );
@@ -88,7 +88,7 @@ export const RequestDto = Type.Object({
   organizationId: Uuid,
   agentId: Nullable(Uuid),
   question: Type.String(),
-  context: JsonObject,
+  context: JsonOut,
   answerKind: AnswerKind,
   options: Type.Array(Type.String()),
   priority: Priority,
@@ -100,7 +100,7 @@ export const RequestDto = Type.Object({
   callbackUrl: Nullable(Type.String()),
   expiresAt: DateTime,
   cancelledAt: Nullable(DateTime),
-  metadata: JsonObject,
+  metadata: JsonOut,
   createdAt: DateTime,
   updatedAt: DateTime,
   deletedAt: Nullable(DateTime),

@@ -1,7 +1,6 @@
 /** HTTP routes of the validations context: agents report validated actions; members read them. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { isStorableDate } from '../../common/values.js';
-import { InvalidInputError } from '../../common/errors.js';
+import { parseOptionalInstant } from '../../common/values.js';
 import { errorResponses, IdParams } from '../../common/schemas.js';
 import {
   ValidationCreate,
@@ -17,21 +16,6 @@ import { ValidationService } from './validation.service.js';
 
 const reads = errorResponses(400, 401, 403, 404, 503);
 const writes = errorResponses(400, 401, 403, 404, 409, 422, 503);
-
-/**
- * A `from`/`to` bound as a Date. ajv's date-time format takes instants the database cannot compare with: a
- * leap second (`23:59:60`, an Invalid Date) and years outside 1..9999 (`0000-01-01T00:00:00Z`).
- */
-function queryDate(field: 'from' | 'to', value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (!isStorableDate(date)) {
-    throw new InvalidInputError(`${field} must be a date-time in years 1 to 9999, without a leap second`, {
-      field,
-    });
-  }
-  return date;
-}
 
 export const validationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -66,7 +50,11 @@ export const validationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const service = new ValidationService(request.em);
       const page = await service.list(
         caller,
-        { ...filter, from: queryDate('from', from), to: queryDate('to', to) },
+        {
+          ...filter,
+          from: parseOptionalInstant(from, 'from') ?? undefined,
+          to: parseOptionalInstant(to, 'to') ?? undefined,
+        },
         { limit, cursor },
       );
       return {
