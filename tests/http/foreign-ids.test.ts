@@ -83,6 +83,7 @@ function bodyFor(route: Route): unknown {
     'POST /api/v1/workflows/{id}/decision': { decision: 'approve', reason: 'probe' },
     'PATCH /api/v1/license-allowlist/{id}': { licenseName: 'Probe' },
     'POST /api/v1/requests/{id}/respond': { choice: 'yes' },
+    'POST /api/v1/validations/{id}/review': { decision: 'approve', comment: 'probe' },
     'PUT /api/v1/organizations/{id}/webhook-secret': { secret: 'a-probe-secret-of-20' },
     'POST /api/v1/conversations': { agentId: a.ids.agent, title: 'probe' },
     'POST /api/v1/memories': { memoryType: 'semantic', content: 'probe' },
