@@ -11,14 +11,13 @@ import {
   type Options,
 } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { PgliteDriver } from '@mikro-orm/pglite';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SeedManager } from '@mikro-orm/seeder';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeDatabase, type AppConfig, type DatabaseTarget } from '../config.js';
 import { ServiceUnavailableError } from '../common/errors.js';
+import { BoundPgliteDriver, BoundPostgreSqlDriver } from './bound-driver.js';
 import { entities } from './entities.js';
 import { guardPool } from './pool-guard.js';
 
@@ -96,7 +95,7 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
   if (target.engine === 'postgresql') {
     return defineConfig({
       ...common,
-      driver: PostgreSqlDriver,
+      driver: BoundPostgreSqlDriver, // values as bound parameters, not quoted into the SQL (bound-driver.ts)
       host: target.host,
       port: target.port,
       dbName: target.database,
@@ -117,7 +116,7 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
   }
   return defineConfig({
     ...common,
-    driver: PgliteDriver,
+    driver: BoundPgliteDriver,
     dbName: target.dataDir,
     driverOptions: { extensions: { vector }, ...overrides.driverOptions },
   });

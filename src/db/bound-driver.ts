@@ -1,0 +1,175 @@
+/**
+ * Drivers that send values as bound parameters instead of quoting them into the SQL text.
+ *
+ * MikroORM 7 builds every statement with `?` placeholders and then, in `AbstractSqlConnection.execute`,
+ * inlines each value through `platform.formatQuery`: every string is escaped character by character in
+ * JavaScript and the result is sent as one literal statement. For a flush of 10,000 messages that escaping
+ * was the largest single cost in Node (docs/performance.md), and it makes every statement unique text.
+ *
+ * Here the same placeholders become `$1, $2, …` and the values travel beside the statement, exactly as the
+ * server would have read them from the literal: a string, a date (in the platform's own format, so the
+ * `forceUtcTimezone` setting still holds) and a JSON document go as untyped text parameters, which the
+ * server types from their context just as it types an untyped quoted literal; numbers, booleans, nulls,
+ * byte strings and raw fragments stay inline, as MikroORM writes them. Statements that the extended query
+ * protocol cannot carry (several statements in one text, DDL, `set`, more than 65,535 values) keep
+ * MikroORM's own path.
+ */
+import type { AnyEntity, Configuration, EntityData, LoggingOptions, QueryResult } from '@mikro-orm/core';
+import { PgliteConnection, PgliteDriver } from '@mikro-orm/pglite';
+import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { isRaw, type AbstractSqlConnection, type BasePostgreSqlPlatform } from '@mikro-orm/sql';
+import { CompiledQuery, type Kysely } from 'kysely';
+
+/** The most parameters one statement can carry in the PostgreSQL wire protocol. */
+const MAX_PARAMETERS = 65_535;
+/** Statements that return or change rows: the only ones sent with bound parameters. */
+const DATA_STATEMENT = /^\s*(?:select|insert|update|delete|with|values)\b/i;
+
+export interface BoundStatement {
+  sql: string;
+  parameters: unknown[];
+}
+
+/**
+ * Rewrites MikroORM's `?` placeholders (with its `??` identifier and `\?` escape rules) to `$n`, binding
+ * what the server would otherwise read from a quoted literal. Returns null when the statement must keep
+ * MikroORM's inlining path.
+ */
+export function bindStatement(
+  sql: string,
+  params: readonly unknown[],
+  platform: BasePostgreSqlPlatform,
+): BoundStatement | null {
+  if (params.length === 0 || !DATA_STATEMENT.test(sql) || sql.includes(';')) return null;
+  const parameters: unknown[] = [];
+  let out = '';
+  let from = 0;
+  let next = 0;
+  const bind = (value: unknown): string => {
+    if (Array.isArray(value)) return value.map(bind).join(', '); // `in (?)` lists, as the platform expands them
+    const text = boundText(value, platform);
+    if (text === undefined) return String(platform.quoteValue(value));
+    parameters.push(text);
+    return `$${parameters.length}`;
+  };
+  for (let at = sql.indexOf('?'); at !== -1; at = sql.indexOf('?', from)) {
+    if (at > 0 && sql[at - 1] === '\\') {
+      out += sql.slice(from, at - 1) + '?';
+      from = at + 1;
+    } else if (sql[at + 1] === '?') {
+      out += sql.slice(from, at) + platform.quoteIdentifier(params[next++] as string);
+      from = at + 2;
+    } else {
+      out += sql.slice(from, at) + bind(params[next++]);
+      from = at + 1;
+    }
+    if (parameters.length > MAX_PARAMETERS) return null;
+  }
+  return { sql: out + sql.slice(from), parameters };
+}
+
+/** The text a value is bound as, or undefined when it stays inline. */
+function boundText(value: unknown, platform: BasePostgreSqlPlatform): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return platform.formatDate(value);
+  if (value === null || value === undefined || typeof value !== 'object') return undefined;
+  if (isRaw(value) || ArrayBuffer.isView(value)) return undefined;
+  return JSON.stringify(value); // a JSON document (plain object, or a JSON property's array)
+}
+
+/** What one bound statement needs to run and to be logged the way MikroORM logs it. */
+interface BoundExecution {
+  statement: BoundStatement;
+  /** The statement as the query logger shows it (with values only when `query-params` logging is on). */
+  logged: string;
+  /** The log context: the placeholder text and its values, as MikroORM passes them. */
+  context: Record<string, unknown>;
+  /** An abort signal (and its strategy) for the driver, as MikroORM's own execute splits them off. */
+  abort: { signal?: unknown; inflightQueryAbortStrategy?: unknown } | undefined;
+}
+
+/** Plans a bound execution, or returns null when MikroORM's own path must run the statement. */
+function planBound(
+  connection: AbstractSqlConnection,
+  config: Configuration,
+  query: Parameters<AbstractSqlConnection['execute']>[0],
+  params: Parameters<AbstractSqlConnection['execute']>[1],
+  loggerContext: LoggingOptions | undefined,
+): BoundExecution | null {
+  if (typeof query !== 'string' || !Array.isArray(params) || params.length === 0) return null;
+  const platform = connection.getPlatform() as BasePostgreSqlPlatform;
+  const sql = config.get('onQuery')(query, params);
+  const statement = bindStatement(sql, params, platform);
+  if (!statement) return null;
+  const { signal, inflightQueryAbortStrategy, ...rest } = (loggerContext ?? {}) as Record<string, unknown>;
+  return {
+    statement,
+    logged: config.getLogger().isEnabled('query-params', loggerContext)
+      ? platform.formatQuery(sql, params)
+      : sql,
+    context: { query: sql, params, ...rest },
+    abort:
+      signal == null && inflightQueryAbortStrategy == null
+        ? undefined
+        : { signal, inflightQueryAbortStrategy },
+  };
+}
+
+/** Sends a planned statement with its parameters on a transaction or the pool. */
+function runBound(client: Kysely<unknown>, plan: BoundExecution) {
+  const compiled = CompiledQuery.raw(plan.statement.sql, plan.statement.parameters);
+  return client.executeQuery(compiled, plan.abort as Parameters<Kysely<unknown>['executeQuery']>[1]);
+}
+
+type Execute = AbstractSqlConnection['execute'];
+type Row = QueryResult | EntityData<AnyEntity> | EntityData<AnyEntity>[];
+
+/** MikroORM's PostgreSQL connection, sending values as bound parameters. */
+export class BoundPostgreSqlConnection extends PostgreSqlConnection {
+  override async execute<T extends Row = EntityData<AnyEntity>[]>(...args: Parameters<Execute>): Promise<T> {
+    const [query, params, method = 'all', ctx, loggerContext] = args;
+    const plan = planBound(this, this.config, query, params, loggerContext);
+    if (!plan) return super.execute<T>(...args);
+    await this.ensureConnection();
+    const run = async () =>
+      this.transformRawResult<T>(await runBound((ctx ?? this.getClient()) as Kysely<unknown>, plan), method);
+    return this.executeQuery(plan.logged, run, plan.context);
+  }
+}
+
+/** MikroORM's PGlite connection, sending values as bound parameters. */
+export class BoundPgliteConnection extends PgliteConnection {
+  override async execute<T extends Row = EntityData<AnyEntity>[]>(...args: Parameters<Execute>): Promise<T> {
+    const [query, params, method = 'all', ctx, loggerContext] = args;
+    const plan = planBound(this, this.config, query, params, loggerContext);
+    if (!plan) return super.execute<T>(...args);
+    await this.ensureConnection();
+    const run = async () =>
+      this.transformRawResult<T>(await runBound((ctx ?? this.getClient()) as Kysely<unknown>, plan), method);
+    return this.executeQuery(plan.logged, run, plan.context);
+  }
+}
+/** MikroORM's PostgreSQL driver on a connection with bound parameters (and its read replicas too). */
+export class BoundPostgreSqlDriver extends PostgreSqlDriver {
+  declare protected readonly connection: BoundPostgreSqlConnection;
+  declare protected readonly replicas: BoundPostgreSqlConnection[];
+
+  constructor(config: Configuration) {
+    super(config);
+    this.connection = new BoundPostgreSqlConnection(this.config);
+    this.replicas = this.createReplicas((conf) => new BoundPostgreSqlConnection(this.config, conf, 'read'));
+  }
+}
+
+/** MikroORM's PGlite driver on a connection with bound parameters. */
+export class BoundPgliteDriver extends PgliteDriver {
+  declare protected readonly connection: BoundPgliteConnection;
+  declare protected readonly replicas: BoundPgliteConnection[];
+
+  constructor(config: Configuration) {
+    super(config);
+    this.connection = new BoundPgliteConnection(this.config);
+    this.replicas = this.createReplicas((conf) => new BoundPgliteConnection(this.config, conf, 'read'));
+  }
+}
