@@ -68,6 +68,11 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
     // defines accessors for them when it creates, loads or persists an entity. The option's other use,
     // cheap dirty checks for auto-flush, is moot with flushMode COMMIT.
     propagationOnPrototype: false,
+    // A reference is not joined just to apply its target's filters: loading an agent, a membership or an
+    // organization does not join `users` to check `notDeleted` on its creator or owner. MikroORM's default
+    // (on) costs a join per to-one relation on every read, and would hide a row whose referenced user was
+    // soft-deleted; who may act is decided by the principal (identity/access.ts), not by that join.
+    autoJoinRefsForFilters: false,
     // SQL functions the migrations write by hand (seed 004 FR-6) are not entity metadata: never drop them.
     schemaGenerator: { ignoreRoutines: true },
     // Queries are logged without their parameters: they can carry hashes and secrets.
