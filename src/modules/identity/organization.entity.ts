@@ -51,3 +51,18 @@ export const OrganizationSchema = defineEntity({
 
 export class Organization extends OrganizationSchema.class {}
 OrganizationSchema.setClass(Organization);
+
+/** An organization as every surface shows it (the entity is one; so is a row of a read model). */
+export type OrganizationRecord = Pick<
+  Organization,
+  | 'id'
+  | 'name'
+  | 'slug'
+  | 'tier'
+  | 'settings'
+  | 'sharedSkillNames'
+  | 'webhookUrl'
+  | 'conversationRetentionDays'
+  | 'createdAt'
+  | 'updatedAt'
+> & { owner: { id: string } };

@@ -6,7 +6,7 @@ import { AuditLog } from './audit-log.entity.js';
 import type { Actor } from './audit-log.repository.js';
 import { TIERS, type MembershipRole, type Tier } from './enums.js';
 import { Membership } from './membership.entity.js';
-import { Organization, type OrganizationSettings } from './organization.entity.js';
+import { Organization, type OrganizationRecord, type OrganizationSettings } from './organization.entity.js';
 import { User } from './user.entity.js';
 
 export interface OrganizationCreate {
@@ -26,7 +26,7 @@ export type OrganizationPatch = Partial<OrganizationCreate>;
  * secret is set). Lists and single reads build it the same way, so they cannot disagree.
  */
 export interface OrganizationView {
-  organization: Organization;
+  organization: OrganizationRecord;
   hasWebhookSecret: boolean;
 }
 

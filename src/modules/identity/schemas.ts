@@ -8,7 +8,7 @@ import type { ApiKey } from './api-key.entity.js';
 import { API_KEY_SCOPES, MEMBERSHIP_ROLES, TIERS } from './enums.js';
 import type { Membership } from './membership.entity.js';
 import type { MyOrganization, OrganizationView } from './organization.service.js';
-import type { User } from './user.entity.js';
+import type { UserRecord } from './user.repository.js';
 
 export const Email = Type.String({
   minLength: 3,
@@ -65,7 +65,7 @@ export const UserDto = Type.Object({
 });
 export type UserDto = Static<typeof UserDto>;
 
-export const toUserDto = (u: User): UserDto => ({
+export const toUserDto = (u: UserRecord): UserDto => ({
   id: u.id,
   email: u.email,
   username: u.username ?? null,

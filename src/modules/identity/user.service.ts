@@ -7,8 +7,9 @@ import { hashPassword, passwordProblem, verifyPassword } from './credentials.js'
 import type { MembershipRole, Tier } from './enums.js';
 import { Membership } from './membership.entity.js';
 import { Organization } from './organization.entity.js';
-import { OrganizationService, releaseOwnership, type MyOrganization } from './organization.service.js';
+import { releaseOwnership } from './organization.service.js';
 import { User } from './user.entity.js';
+import type { MeRecord } from './user.repository.js';
 
 export interface UserCreate {
   email: string;
@@ -81,10 +82,12 @@ export class UserService {
   }
 
   /** Who the person behind a key is, and the organizations the key may act in (`GET /me`). */
-  async me(principal: Principal): Promise<{ user: User; organizations: MyOrganization[] }> {
+  /** The caller's account and organizations (the key's only, for a key bound to one), in one statement. */
+  async me(principal: Principal): Promise<MeRecord> {
     requireUser(principal);
-    const user = await this.em.getRepository(User).getByIdOrFail(principal.userId);
-    return { user, organizations: await new OrganizationService(this.em).listMine(principal) };
+    const me = await this.em.getRepository(User).me(principal.userId, principal.keyOrganizationId);
+    if (!me) throw new NotFoundError('User', principal.userId);
+    return me;
   }
 
   /** A user visible to the caller: one who belongs to the caller's organization. */
