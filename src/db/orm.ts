@@ -11,13 +11,14 @@ import {
   type Options,
 } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
+import { PgliteDriver } from '@mikro-orm/pglite';
 import { SeedManager } from '@mikro-orm/seeder';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeDatabase, type AppConfig, type DatabaseTarget } from '../config.js';
 import { ServiceUnavailableError } from '../common/errors.js';
-import { BoundPgliteDriver, BoundPostgreSqlDriver } from './bound-driver.js';
+import { BoundPostgreSqlDriver } from './bound-driver.js';
 import { entities } from './entities.js';
 import { guardPool } from './pool-guard.js';
 
@@ -121,7 +122,7 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
   }
   return defineConfig({
     ...common,
-    driver: BoundPgliteDriver,
+    driver: PgliteDriver, // values inlined, as MikroORM does (bound-driver.ts says why)
     dbName: target.dataDir,
     driverOptions: { extensions: { vector }, ...overrides.driverOptions },
   });

@@ -1,6 +1,6 @@
 /**
- * Values travel as bound parameters (src/db/bound-driver.ts), and every value a user writes reads back as
- * written: quotes, backslashes, question marks and `$1` inside text, JSON, text arrays, instants, `in`
+ * On PostgreSQL values travel as bound parameters (src/db/bound-driver.ts; PGlite keeps MikroORM's
+ * inlining), and on both engines every value a user writes reads back as written: quotes, backslashes, question marks and `$1` inside text, JSON, text arrays, instants, `in`
  * lists, the jsonb `?` operator (MikroORM's `\?` escape), and statements too large for one bound message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
