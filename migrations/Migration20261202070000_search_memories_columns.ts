@@ -96,7 +96,10 @@ export class Migration20261202070000_search_memories_columns extends Migration {
   override name = 'Migration20261202070000_search_memories_columns';
 
   override up(): void | Promise<void> {
-    this.addSql(SEARCH_MEMORIES_V1.replace(`to_jsonb(m) - 'embedding'`, MEMORY_JSON));
+    const v2 = SEARCH_MEMORIES_V1.replace(`to_jsonb(m) - 'embedding'`, MEMORY_JSON);
+    if (v2 === SEARCH_MEMORIES_V1)
+      throw new Error('search_memories: the expression to replace was not found');
+    this.addSql(v2);
   }
 
   override down(): void | Promise<void> {

@@ -6,11 +6,16 @@
  * JavaScript and the result is sent as one literal statement. For a flush of 10,000 messages that escaping
  * was the largest single cost in Node (docs/performance.md), and it makes every statement unique text.
  *
- * Here the same placeholders become `$1, $2, …` and the values travel beside the statement, exactly as the
- * server would have read them from the literal: a string, a date (in the platform's own format, so the
- * `forceUtcTimezone` setting still holds) and a JSON document go as untyped text parameters, which the
- * server types from their context just as it types an untyped quoted literal; numbers, booleans, nulls,
- * byte strings and raw fragments stay inline, as MikroORM writes them. Statements that the extended query
+ * Here the same placeholders become `$1, $2, …` and the values travel beside the statement: a string, a date
+ * (in the platform's own format, so the `forceUtcTimezone` setting still holds) and a JSON document go as
+ * untyped text parameters, which the server types from their context as it types an untyped quoted literal
+ * wherever the context fixes a type (a column, a comparison, a cast, an insert, a function with one
+ * signature); numbers, booleans, nulls, byte strings and raw fragments stay inline, as MikroORM writes them.
+ *
+ * Where the context fixes no type, a parameter and a literal differ: `select ? is null`, `concat(?, ?)` or
+ * `jsonb_build_object('k', ?)` fail with "could not determine data type of parameter", and `interval ?` is a
+ * syntax error. Statements MikroORM builds never do that; hand-written SQL (`src/db/sql.ts`) casts every such
+ * placeholder (`?::uuid is null`), and the PostgreSQL pass of the tests runs every one of them bound. Statements that the extended query
  * protocol cannot carry (several statements in one text, DDL, `set`, more than 65,535 values) keep
  * MikroORM's own path.
  *
@@ -18,15 +23,26 @@
  * outweighs the escaping it saves (tests/packages/submissions.test.ts: 21.1 s bound against 18.4-20.3 s
  * inlined), so the embedded engine keeps MikroORM's driver.
  */
-import type { AnyEntity, Configuration, EntityData, LoggingOptions, QueryResult } from '@mikro-orm/core';
+import {
+  JsonProperty,
+  Utils,
+  type AnyEntity,
+  type Configuration,
+  type EntityData,
+  type LoggingOptions,
+  type QueryResult,
+} from '@mikro-orm/core';
 import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { isRaw, type AbstractSqlConnection, type BasePostgreSqlPlatform } from '@mikro-orm/sql';
+import type { AbstractSqlConnection, BasePostgreSqlPlatform } from '@mikro-orm/sql';
 import { CompiledQuery, type Kysely } from 'kysely';
 
 /** The most parameters one statement can carry in the PostgreSQL wire protocol. */
 const MAX_PARAMETERS = 65_535;
 /** Statements that return or change rows: the only ones sent with bound parameters. */
 const DATA_STATEMENT = /^\s*(?:select|insert|update|delete|with|values)\b/i;
+
+/** A statement the extended protocol can carry with parameters: one data statement. */
+const bindable = (sql: string): boolean => DATA_STATEMENT.test(sql) && !sql.includes(';');
 
 export interface BoundStatement {
   sql: string;
@@ -43,13 +59,14 @@ export function bindStatement(
   params: readonly unknown[],
   platform: BasePostgreSqlPlatform,
 ): BoundStatement | null {
-  if (params.length === 0 || !DATA_STATEMENT.test(sql) || sql.includes(';')) return null;
+  if (params.length === 0 || !bindable(sql)) return null;
   const parameters: unknown[] = [];
   let out = '';
   let from = 0;
   let next = 0;
   const bind = (value: unknown): string => {
-    if (Array.isArray(value)) return value.map(bind).join(', '); // `in (?)` lists, as the platform expands them
+    // `in (?)` lists, as the platform expands them (a JSON property's array is one document instead)
+    if (Array.isArray(value) && !isJsonProperty(value)) return value.map(bind).join(', ');
     const text = boundText(value, platform);
     if (text === undefined) return String(platform.quoteValue(value));
     parameters.push(text);
@@ -76,10 +93,15 @@ function boundText(value: unknown, platform: BasePostgreSqlPlatform): string | u
   if (typeof value === 'string') return value;
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return platform.formatDate(value);
-  if (value === null || value === undefined || typeof value !== 'object') return undefined;
-  if (isRaw(value) || ArrayBuffer.isView(value)) return undefined;
-  return JSON.stringify(value); // a JSON document (plain object, or a JSON property's array)
+  // a JSON document, as the platform's quoteValue tells them apart; anything else stays MikroORM's
+  if (Utils.isPlainObject(value) || isJsonProperty(value)) return JSON.stringify(value);
+  return undefined;
 }
+
+const isJsonProperty = (value: unknown): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as Record<symbol, unknown>)[JsonProperty] !== undefined;
 
 /** What one bound statement needs to run and to be logged the way MikroORM logs it. */
 interface BoundExecution {
@@ -102,6 +124,7 @@ function planBound(
 ): BoundExecution | null {
   if (typeof query !== 'string' || !Array.isArray(params) || params.length === 0) return null;
   const platform = connection.getPlatform() as BasePostgreSqlPlatform;
+  if (!bindable(query)) return null; // MikroORM's path runs the onQuery hook itself: once per statement
   const sql = config.get('onQuery')(query, params);
   const statement = bindStatement(sql, params, platform);
   if (!statement) return null;

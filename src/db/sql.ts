@@ -4,6 +4,10 @@
  * Deliberate exceptions: the global package catalogue (`packages`), and the cross-tenant system jobs (the
  * expiry sweeper, the webhook claim). Everything else reads through repositories.
  *
+ * A `?` whose type its context does not fix (`? is null`, an argument of `concat` or `jsonb_build_object`,
+ * `interval ?`) is cast (`?::uuid is null`): on PostgreSQL values are bound parameters (bound-driver.ts), and an
+ * untyped parameter is an error where an untyped literal was not.
+ *
  * Runs on the EntityManager, inside its current transaction if any. Both engines (PostgreSQL, PGlite) use
  * SQL EntityManagers; the core type the services pass around does not declare `execute`.
  */

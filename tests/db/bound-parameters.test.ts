@@ -42,6 +42,30 @@ describe('bound parameters', () => {
     });
   });
 
+  it('binds a JSON property array as one document, and leaves other objects to MikroORM', () => {
+    const platform = new PostgreSqlPlatform();
+    const tagged = platform.cloneEmbeddable(['a', "b'"]);
+    expect(bindStatement('select ?::jsonb as doc', [tagged], platform)).toEqual({
+      sql: 'select $1::jsonb as doc',
+      parameters: [JSON.stringify(['a', "b'"])],
+    });
+    const point = { toString: () => '5' };
+    class Five {
+      toString() {
+        return '5';
+      }
+    }
+    const asClass = new Five();
+    expect(bindStatement('select ? as n', [asClass], platform)).toEqual({
+      sql: 'select 5 as n',
+      parameters: [],
+    });
+    expect(bindStatement('select ?::jsonb as j', [point], platform)).toEqual({
+      sql: 'select $1::jsonb as j',
+      parameters: ['{}'],
+    });
+  });
+
   it('leaves DDL, several statements and statements without values to MikroORM', () => {
     const platform = new PostgreSqlPlatform();
     expect(bindStatement('create table t (a text default ?)', ['x'], platform)).toBeNull();

@@ -5,7 +5,7 @@
  * the app's, as when clients are other machines.
  */
 import { randomBytes } from 'node:crypto';
-import { call, runClients } from './support.js';
+import { call, runClients } from './client.js';
 
 /** The mix: a request's route is the first whose `upTo` exceeds a pseudo-random 0..99. */
 export const ROUTES = [
