@@ -2,9 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { ConflictError, InvalidInputError, RuleViolationError } from '../../common/errors.js';
 import { IdParams } from '../../common/schemas.js';
 import { chromeFor } from '../../http/chrome.js';
+import { decideFromForm } from '../../http/item-forms.js';
 import { QueueService } from '../inbox/queue.service.js';
 import { PackageSubmissionService } from './package-submission.service.js';
 import { DecisionCreate, toSubmissionDto, toWorkflowDto } from './schemas.js';
@@ -86,17 +86,12 @@ export const packagesPages: FastifyPluginAsyncTypebox<{ root: string }> = async 
     { schema: { hide: true, params: IdParams, body: DecisionForm } },
     async (request, reply) => {
       const { _csrf: _token, ...input } = request.body;
-      const url = `${prefix}/workflows/${request.params.id}`;
-      try {
-        await new WorkflowService(request.em).decide(await request.caller(), request.params.id, input);
-      } catch (error) {
-        if (error instanceof ConflictError) return reply.redirect(`${url}?notice=taken`, 303);
-        if (error instanceof RuleViolationError || error instanceof InvalidInputError) {
-          return render(request, reply, request.params.id, { error: error.message }, error.statusCode);
-        }
-        throw error;
-      }
-      return reply.redirect(`${url}?notice=decided`, 303);
+      return decideFromForm(
+        reply,
+        { url: `${prefix}/workflows/${request.params.id}`, done: 'decided' },
+        async () => new WorkflowService(request.em).decide(await request.caller(), request.params.id, input),
+        (error) => render(request, reply, request.params.id, { error: error.message }, error.statusCode),
+      );
     },
   );
 };

@@ -2,9 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { ConflictError, InvalidInputError, RuleViolationError } from '../../common/errors.js';
 import { IdParams } from '../../common/schemas.js';
 import { chromeFor } from '../../http/chrome.js';
+import { decideFromForm } from '../../http/item-forms.js';
 import { QueueService } from '../inbox/queue.service.js';
 import { ConsultationService } from './consultation.service.js';
 import { RespondBody, toDeliveryDto, toRequestDto } from './schemas.js';
@@ -75,25 +75,27 @@ export const reviewsPages: FastifyPluginAsyncTypebox<{ root: string }> = async (
     { schema: { hide: true, params: IdParams, body: AnswerForm } },
     async (request, reply) => {
       const { _csrf: _token, ...answer } = request.body;
-      const url = `${prefix}/requests/${request.params.id}`;
-      try {
-        await new ConsultationService(request.em).respond(await request.caller(), request.params.id, answer);
-      } catch (error) {
-        // Someone else answered first (or it expired, or was withdrawn): the page says who and what.
-        if (error instanceof ConflictError) return reply.redirect(`${url}?notice=taken`, 303);
-        if (error instanceof RuleViolationError || error instanceof InvalidInputError) {
-          return render(
+      // Someone else answered first (or it expired, or was withdrawn): `taken`, and the page says who and what.
+      return decideFromForm(
+        reply,
+        { url: `${prefix}/requests/${request.params.id}`, done: 'answered' },
+        async () => {
+          await new ConsultationService(request.em).respond(
+            await request.caller(),
+            request.params.id,
+            answer,
+          );
+          request.server.webhookWorker?.nudge(); // the outbox row is committed: deliver it now
+        },
+        (error) =>
+          render(
             request,
             reply,
             request.params.id,
             { error: error.message, draft: answer },
             error.statusCode,
-          );
-        }
-        throw error;
-      }
-      request.server.webhookWorker?.nudge(); // the outbox row is committed: deliver it now
-      return reply.redirect(`${url}?notice=answered`, 303);
+          ),
+      );
     },
   );
 };

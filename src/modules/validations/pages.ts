@@ -2,9 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { ConflictError, InvalidInputError, RuleViolationError } from '../../common/errors.js';
 import { IdParams } from '../../common/schemas.js';
 import { chromeFor } from '../../http/chrome.js';
+import { decideFromForm } from '../../http/item-forms.js';
 import { QueueService } from '../inbox/queue.service.js';
 import { ValidationReviewBody, toValidationDto } from './schemas.js';
 import { ValidationService } from './validation.service.js';
@@ -74,17 +74,13 @@ export const validationsPages: FastifyPluginAsyncTypebox<{ root: string }> = asy
     { schema: { hide: true, params: IdParams, body: ReviewForm } },
     async (request, reply) => {
       const { _csrf: _token, ...input } = request.body;
-      const url = `${prefix}/validations/${request.params.id}`;
-      try {
-        await new ValidationService(request.em).review(await request.caller(), request.params.id, input);
-      } catch (error) {
-        if (error instanceof ConflictError) return reply.redirect(`${url}?notice=taken`, 303);
-        if (error instanceof RuleViolationError || error instanceof InvalidInputError) {
-          return render(request, reply, request.params.id, { error: error.message }, error.statusCode);
-        }
-        throw error;
-      }
-      return reply.redirect(`${url}?notice=decided`, 303);
+      return decideFromForm(
+        reply,
+        { url: `${prefix}/validations/${request.params.id}`, done: 'decided' },
+        async () =>
+          new ValidationService(request.em).review(await request.caller(), request.params.id, input),
+        (error) => render(request, reply, request.params.id, { error: error.message }, error.statusCode),
+      );
     },
   );
 };
