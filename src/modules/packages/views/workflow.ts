@@ -1,6 +1,7 @@
 import type { Static } from 'typebox';
 import { exact, relativeTime } from '../../../http/format.js';
 import { html, readable, type Html } from '../../../http/html.js';
+import { decidedPanel } from '../../../http/views/decision.js';
 import type { SubmissionDto, WorkflowDto } from '../schemas.js';
 
 export interface WorkflowPageModel {
@@ -19,14 +20,14 @@ export interface WorkflowPageModel {
 function review(m: WorkflowPageModel): Html {
   const r = m.workflow.review;
   if (!r) return html``;
-  return html`<div class="panel" id="decision">
-    <h2>Decided</h2>
-    <p>
-      <strong>${m.reviewerName ?? 'someone'}</strong> decided ${relativeTime(new Date(r.reviewedAt))}
-      (${exact(new Date(r.reviewedAt))}): <strong class="answer">${r.decision}</strong>
-    </p>
-    ${r.reason ? html`<p>Reason: ${r.reason}</p>` : ''}
-  </div>`;
+  return decidedPanel({
+    heading: 'Decided',
+    who: m.reviewerName,
+    verb: 'decided',
+    at: new Date(r.reviewedAt),
+    answer: r.decision,
+    note: { label: 'Reason', text: r.reason },
+  });
 }
 
 function form(m: WorkflowPageModel): Html {

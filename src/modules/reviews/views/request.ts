@@ -1,6 +1,7 @@
 import type { Static } from 'typebox';
 import { exact, relativeTime } from '../../../http/format.js';
 import { html, readable, type Html } from '../../../http/html.js';
+import { decidedPanel } from '../../../http/views/decision.js';
 import type { DeliveryDto, RequestDto } from '../schemas.js';
 
 export interface RequestPageModel {
@@ -23,18 +24,14 @@ export interface RequestPageModel {
 function outcome(m: RequestPageModel): Html {
   const r = m.request;
   if (r.status === 'answered' && r.response) {
-    const answer = r.response.choice ?? r.response.text ?? '';
-    return html`<div class="panel" id="decision">
-      <h2>Answered</h2>
-      <p>
-        <strong>${m.respondedByName ?? 'someone'}</strong> answered
-        ${r.respondedAt ? relativeTime(new Date(r.respondedAt)) : ''}${
-          r.respondedAt ? html` (${exact(new Date(r.respondedAt))})` : ''
-        }:
-        <strong class="answer">${answer}</strong>
-      </p>
-      ${r.response.comment ? html`<p>Comment: ${r.response.comment}</p>` : ''}
-    </div>`;
+    return decidedPanel({
+      heading: 'Answered',
+      who: m.respondedByName,
+      verb: 'answered',
+      at: r.respondedAt ? new Date(r.respondedAt) : null,
+      answer: r.response.choice ?? r.response.text ?? '',
+      note: { label: 'Comment', text: r.response.comment },
+    });
   }
   if (r.status === 'pending') return html``;
   const why =

@@ -1,5 +1,6 @@
 import { exact, relativeTime } from '../../../http/format.js';
 import { html, type Html } from '../../../http/html.js';
+import { decidedPanel } from '../../../http/views/decision.js';
 import type { ValidationDto } from '../schemas.js';
 
 export interface ValidationPageModel {
@@ -23,14 +24,14 @@ const DECISION_WORDS: Record<string, string> = {
 function review(m: ValidationPageModel): Html {
   const r = m.validation.review;
   if (!r) return html``;
-  return html`<div class="panel" id="decision">
-    <h2>Decided</h2>
-    <p>
-      <strong>${m.reviewerName ?? 'someone'}</strong> decided ${relativeTime(new Date(r.reviewedAt))}
-      (${exact(new Date(r.reviewedAt))}): <strong class="answer">${r.decision}</strong>
-    </p>
-    ${r.comment ? html`<p>Comment: ${r.comment}</p>` : ''}
-  </div>`;
+  return decidedPanel({
+    heading: 'Decided',
+    who: m.reviewerName,
+    verb: 'decided',
+    at: new Date(r.reviewedAt),
+    answer: r.decision,
+    note: { label: 'Comment', text: r.comment },
+  });
 }
 
 function form(m: ValidationPageModel): Html {
