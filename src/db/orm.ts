@@ -120,6 +120,8 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
       },
     });
   }
+  // PGlite creates only the last path segment: the app and the MikroORM CLI (mikro-orm.config.ts) both get here
+  if (!target.dataDir.includes('://')) mkdirSync(target.dataDir, { recursive: true });
   return defineConfig({
     ...common,
     driver: PgliteDriver, // values inlined, as MikroORM does (bound-driver.ts says why)
@@ -138,15 +140,11 @@ export function scrubSecret(message: string, secret: string | undefined): string
  * Creates the ORM and checks the connection. A failure names host, port and database, never the password.
  */
 export async function connectOrm(config: AppConfig, overrides: OrmOptionsOverrides = {}): Promise<MikroORM> {
-  const options = createOrmOptions(config, overrides);
   const target = overrides.database ?? config.database;
   const password = target.engine === 'postgresql' ? target.password : undefined;
   let orm: MikroORM | undefined;
   try {
-    if (target.engine === 'pglite' && !target.dataDir.includes('://')) {
-      mkdirSync(target.dataDir, { recursive: true }); // PGlite creates only the last path segment
-    }
-    orm = await MikroORM.init(options);
+    orm = await MikroORM.init(createOrmOptions(config, overrides));
     await orm.connect();
     const status = await orm.checkConnection();
     if (!status.ok) throw new Error(status.reason);
