@@ -35,6 +35,35 @@ export const EnvSchema = Type.Object({
   POSTGRES_DB: Type.Optional(Type.String({ minLength: 1, description: 'a database name' })),
   POSTGRES_USER: Type.Optional(Type.String({ minLength: 1, description: 'a role name' })),
   POSTGRES_PASSWORD: Type.Optional(Type.String({ description: 'a password', secret: true })),
+  DATABASE_REPLICA_URLS: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://[^,\\s]+(,postgres(ql)?://[^,\\s]+)*$',
+      description:
+        'comma-separated postgres:// URLs of streaming read replicas; the read models (GET lists and lookups) use them',
+      secret: true,
+    }),
+  ),
+  DATABASE_REPLICA_MAX_LAG_MS: Type.Integer({
+    minimum: 0,
+    maximum: 3_600_000,
+    default: 5000,
+    description:
+      'an integer number of milliseconds from 0 to 3600000: a replica further behind the primary is skipped',
+  }),
+  DATABASE_REPLICA_CHECK_INTERVAL_MS: Type.Integer({
+    minimum: 50,
+    maximum: 60_000,
+    default: 500,
+    description: 'an integer number of milliseconds from 50 to 60000 between two checks of each replica',
+  }),
+  DATABASE_DIRECT_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description:
+        'a postgres:// URL of a session connection to the primary (not through a transaction pooler such as PgBouncer) for LISTEN/NOTIFY; default DATABASE_URL',
+      secret: true,
+    }),
+  ),
   OVERSIGHT_DATA_DIR: Type.String({
     minLength: 1,
     default: './.data/pglite',
@@ -262,17 +291,28 @@ export const POSTGRES_DEFAULTS = {
   password: 'airlock',
 } as const;
 
-export interface PostgresTarget {
-  engine: 'postgresql';
+/** One PostgreSQL server to connect to. */
+export interface PostgresEndpoint {
   host: string;
   port: number;
   database: string;
   user: string;
   password: string | undefined;
-  /** Extra connection parameters from DATABASE_URL's query string (e.g. sslmode). */
+  /** Extra connection parameters from the URL's query string (e.g. sslmode). */
   options: Record<string, string>;
+}
+
+export interface PostgresTarget extends PostgresEndpoint {
+  engine: 'postgresql';
   poolSize: number;
   maxOverflow: number;
+  /** Streaming replicas for the read models (src/db/replicas.ts); empty: everything reads from the primary. */
+  replicas: PostgresEndpoint[];
+  /** A replica further behind than this is skipped. */
+  replicaMaxLagMs: number;
+  replicaCheckIntervalMs: number;
+  /** A session connection (LISTEN/NOTIFY) when the primary is reached through a transaction pooler. */
+  direct: PostgresEndpoint | undefined;
 }
 
 export interface PgliteTarget {
@@ -435,24 +475,23 @@ export function validateEnv(env: NodeJS.ProcessEnv): Env {
   return candidate as Env;
 }
 
-function parseDatabaseUrl(raw: string): Omit<PostgresTarget, 'poolSize' | 'maxOverflow'> {
+function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): PostgresEndpoint {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw new ConfigError([
-      'DATABASE_URL=(value hidden) is not allowed: expected a postgres:// or postgresql:// connection URL',
+      `${name}=(value hidden) is not allowed: expected a postgres:// or postgresql:// connection URL`,
     ]);
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!url.hostname || !database) {
     throw new ConfigError([
-      'DATABASE_URL=(value hidden) is not allowed: expected a URL with a host and a database name, ' +
+      `${name}=(value hidden) is not allowed: expected a URL with a host and a database name, ` +
         'e.g. postgres://user:password@host:5432/dbname',
     ]);
   }
   return {
-    engine: 'postgresql',
     host: decodeURIComponent(url.hostname),
     port: url.port ? Number(url.port) : 5432,
     database,
@@ -465,13 +504,25 @@ function parseDatabaseUrl(raw: string): Omit<PostgresTarget, 'poolSize' | 'maxOv
 /** Reads, validates and derives the whole configuration. Throws `ConfigError`. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = validateEnv(env);
-  const pool = { poolSize: e.DB_POOL_SIZE, maxOverflow: e.DB_MAX_OVERFLOW };
+  const pool = {
+    engine: 'postgresql' as const,
+    poolSize: e.DB_POOL_SIZE,
+    maxOverflow: e.DB_MAX_OVERFLOW,
+    replicas: (e.DATABASE_REPLICA_URLS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((url) => parseDatabaseUrl(url, 'DATABASE_REPLICA_URLS')),
+    replicaMaxLagMs: e.DATABASE_REPLICA_MAX_LAG_MS,
+    replicaCheckIntervalMs: e.DATABASE_REPLICA_CHECK_INTERVAL_MS,
+    direct: e.DATABASE_DIRECT_URL
+      ? parseDatabaseUrl(e.DATABASE_DIRECT_URL, 'DATABASE_DIRECT_URL')
+      : undefined,
+  };
   let database: DatabaseTarget;
   if (e.DATABASE_URL) {
     database = { ...parseDatabaseUrl(e.DATABASE_URL), ...pool };
   } else if (POSTGRES_VARS.some((v) => env[v] !== undefined && env[v] !== '')) {
     database = {
-      engine: 'postgresql',
       host: e.POSTGRES_HOST ?? POSTGRES_DEFAULTS.host,
       port: e.POSTGRES_PORT ?? POSTGRES_DEFAULTS.port,
       database: e.POSTGRES_DB ?? POSTGRES_DEFAULTS.database,
@@ -484,6 +535,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     };
   } else {
     database = { engine: 'pglite', dataDir: e.OVERSIGHT_DATA_DIR };
+  }
+  if (database.engine === 'pglite' && (pool.replicas.length > 0 || pool.direct)) {
+    throw new ConfigError([
+      'DATABASE_REPLICA_URLS and DATABASE_DIRECT_URL need a PostgreSQL primary: set DATABASE_URL (or POSTGRES_HOST and friends)',
+    ]);
   }
   if (e.NODE_ENV === 'production' && database.engine !== 'postgresql') {
     throw new ConfigError([

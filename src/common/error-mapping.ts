@@ -47,7 +47,8 @@ const UNAVAILABLE_CODES = new Set([
   'EHOSTUNREACH',
 ]);
 
-function isUnavailable(error: unknown): boolean {
+/** The connection or the server went away (not a refused statement): worth retrying, elsewhere or later. */
+export function isUnavailable(error: unknown): boolean {
   if (error instanceof ConnectionException) return true;
   const e = error as { code?: string; message?: string; cause?: unknown };
   if (e?.code && (UNAVAILABLE_SQLSTATES.has(e.code) || UNAVAILABLE_CODES.has(e.code))) return true;

@@ -28,6 +28,7 @@ import {
   Utils,
   type AnyEntity,
   type Configuration,
+  type ConnectionType,
   type EntityData,
   type LoggingOptions,
   type QueryResult,
@@ -35,6 +36,8 @@ import {
 import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { AbstractSqlConnection, BasePostgreSqlPlatform } from '@mikro-orm/sql';
 import { CompiledQuery, type Kysely } from 'kysely';
+import { isUnavailable } from '../common/error-mapping.js';
+import { ReplicaRouter, type ReplicaRouterOptions } from './replicas.js';
 
 /** The most parameters one statement can carry in the PostgreSQL wire protocol. */
 const MAX_PARAMETERS = 65_535;
@@ -151,9 +154,35 @@ function runBound(client: Kysely<unknown>, plan: BoundExecution) {
 type Execute = AbstractSqlConnection['execute'];
 type Row = QueryResult | EntityData<AnyEntity> | EntityData<AnyEntity>[];
 
+/** Statements that only read: anything else completing outside a transaction counts as a write. */
+const READ_ONLY = /^\s*(?:select|show|explain)\b/i;
+
 /** MikroORM's PostgreSQL connection, sending values as bound parameters. */
 export class BoundPostgreSqlConnection extends PostgreSqlConnection {
+  /** The primary's: called once a commit, or a write outside a transaction, has completed. */
+  onWrite: (() => void) | undefined;
+  /** A replica's: where a read goes when this replica cannot be reached, and who is told. */
+  fallback: { connection: BoundPostgreSqlConnection; onUnreachable(): void } | undefined;
+
   override async execute<T extends Row = EntityData<AnyEntity>[]>(...args: Parameters<Execute>): Promise<T> {
+    try {
+      const result = await this.send<T>(...args);
+      const [query, , , ctx] = args;
+      if (this.onWrite && !ctx && !(typeof query === 'string' && READ_ONLY.test(query))) this.onWrite();
+      return result;
+    } catch (error) {
+      if (!this.fallback || !isUnavailable(error)) throw error;
+      this.fallback.onUnreachable();
+      return this.fallback.connection.execute<T>(...args);
+    }
+  }
+
+  override async commit(...args: Parameters<PostgreSqlConnection['commit']>): Promise<void> {
+    await super.commit(...args);
+    if (!('savepointName' in args[0])) this.onWrite?.();
+  }
+
+  private async send<T extends Row>(...args: Parameters<Execute>): Promise<T> {
     const [query, params, method = 'all', ctx, loggerContext] = args;
     const plan = planBound(this, this.config, query, params, loggerContext);
     if (!plan) return super.execute<T>(...args);
@@ -164,14 +193,85 @@ export class BoundPostgreSqlConnection extends PostgreSqlConnection {
   }
 }
 
-/** MikroORM's PostgreSQL driver on a connection with bound parameters (and its read replicas too). */
+/**
+ * MikroORM's PostgreSQL driver on a connection with bound parameters, and its read replicas too. A read
+ * asks for a replica with `connectionType: 'read'`; `preferReadReplicas` is off (src/db/orm.ts), so only
+ * the read models do. The router (replicas.ts) says which replica, if any, may answer it now.
+ */
 export class BoundPostgreSqlDriver extends PostgreSqlDriver {
+  /** How replicas are checked and when one is skipped (`withReplicaRouting` sets them). */
+  static replicaRouting: Omit<ReplicaRouterOptions, 'log'> = { maxLagMs: 5000, checkIntervalMs: 500 };
+
   declare protected readonly connection: BoundPostgreSqlConnection;
   declare protected readonly replicas: BoundPostgreSqlConnection[];
+  replicaRouter: ReplicaRouter<BoundPostgreSqlConnection> | undefined;
 
   constructor(config: Configuration) {
     super(config);
     this.connection = new BoundPostgreSqlConnection(this.config);
-    this.replicas = this.createReplicas((conf) => new BoundPostgreSqlConnection(this.config, conf, 'read'));
+    this.replicas = this.createReplicas(
+      (conf) => new BoundPostgreSqlConnection(this.config, conf, 'read'),
+    ) as BoundPostgreSqlConnection[];
   }
+
+  override getConnection(type: ConnectionType = 'write'): BoundPostgreSqlConnection {
+    if (type === 'write' || !this.replicaRouter) return this.connection;
+    return this.replicaRouter.pick() ?? this.connection;
+  }
+
+  override async connect(options?: { skipOnConnect?: boolean }): Promise<PostgreSqlConnection> {
+    const connection = await super.connect(options);
+    if (this.replicas.length > 0 && !this.replicaRouter) {
+      const routing = (this.constructor as typeof BoundPostgreSqlDriver).replicaRouting;
+      const described = (this.config.get('replicas') ?? []) as { host?: string; port?: number }[];
+      // A check must see the replica itself: MikroORM's execute, without the fallback to the primary.
+      const direct =
+        (connection: PostgreSqlConnection) =>
+        <T extends object>(sql: string): Promise<T[]> =>
+          PostgreSqlConnection.prototype.execute.call(connection, sql) as Promise<T[]>;
+      const router = new ReplicaRouter(
+        direct(this.connection),
+        this.replicas.map((connection, i) => ({
+          name: `${described[i]?.host ?? '?'}:${described[i]?.port ?? 5432}`,
+          connection,
+          run: direct(connection),
+        })),
+        { ...routing, log: (message) => this.config.getLogger().warn('discovery', message) },
+      );
+      this.connection.onWrite = () => router.noteWrite();
+      for (const replica of this.replicas) {
+        replica.fallback = { connection: this.connection, onUnreachable: () => router.noteFailure(replica) };
+      }
+      this.replicaRouter = router;
+      await router.start();
+    }
+    return connection;
+  }
+
+  override async close(force?: boolean): Promise<void> {
+    this.replicaRouter?.stop();
+    // A replica's pool is not waited for beyond a few seconds: after a replica restart, pg can leave a
+    // connection attempt that never settles (seen in tests/db/replicas.test.ts), and pool.end() waits for it.
+    await Promise.all(this.replicas.map((replica) => within(REPLICA_CLOSE_MS, replica.close(force))));
+    await this.connection.close(force);
+  }
+}
+
+const REPLICA_CLOSE_MS = 3000;
+
+/** Settles when `work` does or after `ms`, whichever is first. */
+function within(ms: number, work: Promise<unknown>): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([work.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The driver with these replica settings (the replicas themselves are MikroORM's `replicas` option). */
+export function withReplicaRouting(routing: Omit<ReplicaRouterOptions, 'log'>): typeof BoundPostgreSqlDriver {
+  return class RoutedPostgreSqlDriver extends BoundPostgreSqlDriver {
+    static override replicaRouting = routing;
+  };
 }

@@ -18,7 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeDatabase, type AppConfig, type DatabaseTarget } from '../config.js';
 import { ServiceUnavailableError } from '../common/errors.js';
-import { BoundPostgreSqlDriver } from './bound-driver.js';
+import { BoundPostgreSqlDriver, withReplicaRouting } from './bound-driver.js';
 import { entities } from './entities.js';
 import { guardPool } from './pool-guard.js';
 
@@ -99,9 +99,27 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
     },
   };
   if (target.engine === 'postgresql') {
+    const replicas = target.replicas.map((replica) => ({
+      host: replica.host,
+      port: replica.port,
+      dbName: replica.database,
+      user: replica.user,
+      password: replica.password, // without one, the primary's; driver options (TLS, timeouts) are the primary's
+    }));
     return defineConfig({
       ...common,
-      driver: BoundPostgreSqlDriver, // values as bound parameters, not quoted into the SQL (bound-driver.ts)
+      // values as bound parameters, not quoted into the SQL (bound-driver.ts); replicas routed by replicas.ts
+      driver:
+        replicas.length > 0
+          ? withReplicaRouting({
+              maxLagMs: target.replicaMaxLagMs,
+              checkIntervalMs: target.replicaCheckIntervalMs,
+            })
+          : BoundPostgreSqlDriver,
+      replicas,
+      // Only the read models ask for a replica (`connectionType: 'read'`); MikroORM's default would send
+      // every find outside a transaction there, including the loads that services then change and flush.
+      preferReadReplicas: false,
       host: target.host,
       port: target.port,
       dbName: target.database,

@@ -23,6 +23,14 @@ export interface RowTools {
 const marker = (name: string) => `__oversight_value_${name}__`;
 const MARKERS = /'__oversight_value_(\w+)__'/g;
 
+export interface PreparedQueryOptions {
+  /**
+   * A read model that may answer from a read replica (src/db/replicas.ts): it changes nothing, and what
+   * it returns is not what a service then changes. Inside a transaction it reads from the primary anyway.
+   */
+  replica?: boolean;
+}
+
 export class PreparedQuery<Values extends Record<string, unknown>, Row, Raw = Row> {
   /** The built SQL and the order of its values, per ORM (metadata), built on first use. */
   private readonly built = new WeakMap<object, { sql: string; order: (keyof Values)[] }>();
@@ -32,6 +40,7 @@ export class PreparedQuery<Values extends Record<string, unknown>, Row, Raw = Ro
     private readonly build: (em: SqlEntityManager, value: Placeholder) => QueryBuilder<any, any, any, any>,
     /** Maps a row as selected to the read model's type (default: as it came). */
     private readonly map: (row: Raw, tools: RowTools) => Row = (row) => row as unknown as Row,
+    private readonly options: PreparedQueryOptions = {},
   ) {}
 
   private statement(em: SqlEntityManager) {
@@ -60,7 +69,7 @@ export class PreparedQuery<Values extends Record<string, unknown>, Row, Raw = Ro
     const rows = await sql.execute<Raw[]>(
       query,
       order.map((name) => values[name]),
-      'all',
+      { method: 'all', connectionType: this.options.replica ? 'read' : 'write' },
     );
     const tools = rowTools(em);
     return rows.map((row) => this.map(row, tools));
@@ -91,12 +100,13 @@ export function preparedVariants<
 >(
   build: (shape: Shape) => (em: SqlEntityManager, value: Placeholder) => QueryBuilder<any, any, any, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
   map?: (row: Raw, tools: RowTools) => Row,
+  options?: PreparedQueryOptions,
 ): (shape: Shape) => PreparedQuery<Values, Row, Raw> {
   const variants = new Map<Shape, PreparedQuery<Values, Row, Raw>>();
   return (shape) => {
     let query = variants.get(shape);
     if (!query) {
-      query = new PreparedQuery<Values, Row, Raw>(build(shape), map);
+      query = new PreparedQuery<Values, Row, Raw>(build(shape), map, options);
       variants.set(shape, query);
     }
     return query;

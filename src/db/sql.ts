@@ -21,3 +21,19 @@ export function execute<T extends object[]>(
 ): Promise<T> {
   return (em as unknown as SqlEntityManager).execute<T>(query, params);
 }
+
+/**
+ * A read model's statement (a list, a lookup, a count behind a page): it may be answered by a read replica
+ * (src/db/replicas.ts), or by the primary when none may answer now or inside a transaction. Never for rows a
+ * service then changes, nor for a statement that writes as it reads.
+ */
+export function readModel<T extends object[]>(
+  em: EntityManager,
+  query: string,
+  params: unknown[] = [],
+): Promise<T> {
+  return (em as unknown as SqlEntityManager).execute<T>(query, params, {
+    method: 'all',
+    connectionType: 'read',
+  });
+}

@@ -82,15 +82,41 @@ describe('settings', () => {
     for (const env of [
       { DATABASE_URL: `mysql://u:${secret}@h/d` },
       { DATABASE_URL: `postgres://u:${secret}@/` },
+      { DATABASE_URL: 'postgres://u@h/d', DATABASE_REPLICA_URLS: `postgres://h/d,mysql://u:${secret}@h/d` },
+      { DATABASE_URL: 'postgres://u@h/d', DATABASE_REPLICA_URLS: `postgres://u:${secret}@/` },
+      { DATABASE_URL: 'postgres://u@h/d', DATABASE_DIRECT_URL: `postgres://u:${secret}@/` },
     ]) {
       try {
         loadConfig(env);
         expect.unreachable();
       } catch (error) {
-        expect((error as Error).message).toContain('DATABASE_URL');
+        expect((error as Error).message).toContain('DATABASE_');
         expect((error as Error).message).not.toContain(secret);
       }
     }
+  });
+
+  it('reads replica URLs and a direct URL beside the primary, and refuses them without one', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app:pw@pooler:6432/oversight',
+      DATABASE_DIRECT_URL: 'postgres://app:pw@primary:5432/oversight',
+      DATABASE_REPLICA_URLS: 'postgres://app:pw@replica-1:5432/oversight,postgresql://replica-2/oversight',
+      DATABASE_REPLICA_MAX_LAG_MS: '2000',
+    });
+    expect(config.database).toMatchObject({
+      engine: 'postgresql',
+      host: 'pooler',
+      port: 6432,
+      direct: { host: 'primary', port: 5432, database: 'oversight' },
+      replicas: [
+        { host: 'replica-1', port: 5432, database: 'oversight', password: 'pw' },
+        { host: 'replica-2', port: 5432, database: 'oversight' },
+      ],
+      replicaMaxLagMs: 2000,
+    });
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'postgres://replica/oversight' })).toThrow(
+      /need a PostgreSQL primary/,
+    );
   });
 
   it('refuses to start in production without a PostgreSQL server', () => {

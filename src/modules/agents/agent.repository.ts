@@ -75,6 +75,7 @@ const viewById = new PreparedQuery<{ organizationId: string; id: string }, Agent
       .select('*')
       .where({ id: value('id'), organization: value('organizationId') }),
   toView,
+  { replica: true },
 );
 
 const viewsInOrganization = new PreparedQuery<{ organizationId: string }, AgentView, AgentRow>(
@@ -85,6 +86,7 @@ const viewsInOrganization = new PreparedQuery<{ organizationId: string }, AgentV
       .where({ organization: value('organizationId') })
       .orderBy({ name: 'asc', id: 'asc' }),
   toView,
+  { replica: true },
 );
 
 const viewsWithStatus = new PreparedQuery<
@@ -99,6 +101,7 @@ const viewsWithStatus = new PreparedQuery<
       .where({ organization: value('organizationId'), status: value('status') as AgentStatus })
       .orderBy({ name: 'asc', id: 'asc' }),
   toView,
+  { replica: true },
 );
 
 export class AgentRepository extends BaseRepository<Agent> {

@@ -29,6 +29,7 @@ const listed = preparedVariants<string, Values, ConversationView, ConversationRo
       .orderBy({ lastMessageAt: 'desc nulls last', createdAt: 'desc', id: 'desc' })
       .limit(numberValue(value, 'limit')),
   conversationOfRow,
+  { replica: true },
 );
 
 export class ConversationRepository extends BaseRepository<Conversation> {

@@ -16,6 +16,7 @@ const ofConversations = new PreparedQuery<
       .orderBy({ conversation: 'asc', createdAt: 'asc', id: 'asc' })
       .limit(numberValue(value, 'limit')),
   messageOfRow,
+  { replica: true },
 );
 
 export class MessageRepository extends BaseRepository<Message> {

@@ -7,6 +7,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { InvalidInputError } from '../../common/errors.js';
 import { isUuid } from '../../common/values.js';
+import { readModel } from '../../db/sql.js';
 
 export const DECISION_ACTIONS = [
   'consultation_request.answered',
@@ -64,7 +65,8 @@ export class DecisionHistoryRepository {
     cursor?: string,
   ): Promise<{ items: DecisionEntry[]; nextCursor: string | null }> {
     const after = cursor ? decode(cursor) : null;
-    const rows = await this.em.getConnection().execute<RawEntry[]>(
+    const rows = await readModel<RawEntry[]>(
+      this.em,
       `select l.id, l.action, l.resource_type, l.resource_id, l.details, l.timestamp, l.timestamp::text as sort_at,
               l.user_id, coalesce(u.display_name, u.email) as user_name, l.agent_id, a.name as agent_name
          from audit_logs l
@@ -79,8 +81,6 @@ export class DecisionHistoryRepository {
         order by l.timestamp desc, l.id desc
         limit ?`,
       [organizationId, ...DECISION_ACTIONS.slice(0, 4), ...(after ?? []), limit + 1],
-      'all',
-      this.em.getTransactionContext(),
     );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];

@@ -10,6 +10,7 @@
  * as PostgreSQL's own text (microseconds), so no row is skipped or repeated at a page boundary.
  */
 import type { EntityManager } from '@mikro-orm/core';
+import { readModel } from '../../db/sql.js';
 import { requestUrgencySql } from '../reviews/consultation-request.entity.js';
 import { validationUrgencySql } from '../validations/validation.entity.js';
 import {
@@ -55,7 +56,7 @@ export class QueueRepository {
   constructor(private readonly em: EntityManager) {}
 
   private execute<T extends object[]>(sql: string, params: unknown[]): Promise<T> {
-    return this.em.getConnection().execute<T>(sql, params, 'all', this.em.getTransactionContext());
+    return readModel<T>(this.em, sql, params);
   }
 
   private requests(f: QueueFilter, cursor: Cursor | null, limit: number): Branch | null {
