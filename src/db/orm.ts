@@ -75,7 +75,9 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
     // soft-deleted; who may act is decided by the principal (identity/access.ts), not by that join.
     autoJoinRefsForFilters: false,
     // SQL functions the migrations write by hand (seed 004 FR-6) are not entity metadata: never drop them.
-    schemaGenerator: { ignoreRoutines: true },
+    // Citus puts its own views in the public schema (citus_tables, citus_schemas): without skipping them the
+    // generator (migration:check, migration:create) would propose dropping them (tests/db/citus.test.ts).
+    schemaGenerator: { ignoreRoutines: true, skipViews: [/^citus_/] },
     // Queries are logged without their parameters: they can carry hashes and secrets.
     debug: config.dbEcho ? ['query' as const] : false,
     logger: overrides.logger ?? ((message: string) => console.warn(message)),
