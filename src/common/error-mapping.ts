@@ -47,14 +47,17 @@ const UNAVAILABLE_CODES = new Set([
   'EHOSTUNREACH',
 ]);
 
-/** The connection or the server went away (not a refused statement): worth retrying, elsewhere or later. */
+/**
+ * The connection or the server went away (not a refused statement): worth retrying, elsewhere or later.
+ * PgBouncer reports a server it cannot reach with SQLSTATE 08P01 (protocol violation) and its own messages.
+ */
 export function isUnavailable(error: unknown): boolean {
   if (error instanceof ConnectionException) return true;
   const e = error as { code?: string; message?: string; cause?: unknown };
   if (e?.code && (UNAVAILABLE_SQLSTATES.has(e.code) || UNAVAILABLE_CODES.has(e.code))) return true;
   const message = e?.message ?? '';
   if (
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection|Cannot use a pool after calling end/i.test(
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection|Cannot use a pool after calling end|server login has been failing|query_wait_timeout|client_login_timeout|pgbouncer cannot connect to server|server conn crashed/i.test(
       message,
     )
   ) {

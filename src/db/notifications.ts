@@ -6,10 +6,13 @@
  * see `src/modules/identity/principal-cache.ts`), and whatever waits for work items to change
  * (`oversight_work_items`).
  *
- * PostgreSQL: one dedicated connection outside the pool, so listening never holds a pool slot. When it
- * is lost the hub says so at once (`connected` false, `onReset` listeners called: notices may have been
- * missed), reconnects with backoff, listens again and calls `onReset` once more. A heartbeat on the same
- * connection notices a connection that died without an error. PGlite: the embedded instance's `listen`.
+ * PostgreSQL: one dedicated connection outside the pool, so listening never holds a pool slot. It goes to
+ * `DATABASE_DIRECT_URL` when set: LISTEN belongs to a server session, and a transaction pooler (PgBouncer in
+ * transaction mode) hands that session to other clients after each transaction, so notices would be lost.
+ * When the connection is lost the hub says so at once (`connected` false, `onReset` listeners called:
+ * notices may have been missed), reconnects with backoff, listens again and calls `onReset` once more. A
+ * heartbeat on the same connection notices a connection that died without an error. PGlite: the embedded
+ * instance's `listen`.
  */
 import type { PGlite } from '@electric-sql/pglite';
 import type { MikroORM } from '@mikro-orm/core';
@@ -175,13 +178,14 @@ class PostgresHub extends Hub {
   }
 
   private async connect(): Promise<void> {
+    const endpoint = this.target.direct ?? this.target;
     const client = new pg.Client({
-      host: this.target.host,
-      port: this.target.port,
-      database: this.target.database,
-      user: this.target.user,
-      password: this.target.password,
-      ...(this.target.options.sslmode && this.target.options.sslmode !== 'disable' ? { ssl: true } : {}),
+      host: endpoint.host,
+      port: endpoint.port,
+      database: endpoint.database,
+      user: endpoint.user,
+      password: endpoint.password,
+      ...(endpoint.options.sslmode && endpoint.options.sslmode !== 'disable' ? { ssl: true } : {}),
       keepAlive: true,
       connectionTimeoutMillis: 5_000,
       application_name: 'oversight-notifications',

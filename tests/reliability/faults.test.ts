@@ -138,6 +138,9 @@ describe('faults', () => {
   });
 
   it('answers again within 5 s of a restarted PostgreSQL coming back (private cluster)', async () => {
+    // Direct, not through a PgBouncer in front of the private cluster: while the server is down PgBouncer
+    // answers FATAL 08P01 ("server login has been failing", "query_wait_timeout"), which the app does not
+    // yet read as "database unavailable", so the clients would see 500s instead of retryable 503s.
     const cluster = await createCluster();
     try {
       const admin = new pg.Client({ connectionString: cluster.url('postgres') });
@@ -197,7 +200,7 @@ describe('faults', () => {
         faults.push({
           name: 'PostgreSQL restarted under load',
           survived: recoveryMs < 5_000 && unexpected.length === 0 && bad503.length === 0 && checkedOut === 0,
-          detail: `down ${Math.round(backAt - stoppingAt)} ms, ${counts[503] ?? 0} × 503 retryable, answered again ${recoveryMs} ms after it came back`,
+          detail: `direct, no PgBouncer; down ${Math.round(backAt - stoppingAt)} ms, ${counts[503] ?? 0} × 503 retryable, answered again ${recoveryMs} ms after it came back`,
           writesLost: lost,
         });
         expect(unexpected.map((r) => `${r.status} ${r.text.slice(0, 200)}`)).toEqual([]);

@@ -1,6 +1,7 @@
 /** What the reliability files measure, and the table they print together (docs/reliability.md). */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PgBouncerInfo } from '../support/pgbouncer.js';
 
 export interface LoadFigures {
   clients: number;
@@ -13,6 +14,8 @@ export interface LoadFigures {
   heapBeforeMb: number;
   heapAfterMb: number;
   connectionsLeft: number;
+  /** Where the app's connections were counted: PostgreSQL's pg_stat_activity, or PgBouncer's clients. */
+  connectionsCountedAt?: 'PostgreSQL' | 'PgBouncer';
 }
 
 export interface FaultFigure {
@@ -41,6 +44,16 @@ export function recordFigures(dir: string, section: string, figures: Figures): v
   writeFileSync(join(dir, `${section}.json`), JSON.stringify(figures));
 }
 
+/** The table's title: which server, and whether the app reached it through PgBouncer. */
+export function renderHeading(pgbouncer: PgBouncerInfo | undefined): string {
+  if (!pgbouncer) return 'Reliability (PostgreSQL 15, direct connections)';
+  return (
+    `Reliability (PostgreSQL 15), through PgBouncer ${pgbouncer.version} (${pgbouncer.poolMode} pooling, ` +
+    `${pgbouncer.poolSize} server connections per database) on port ${pgbouncer.port}; ` +
+    'LISTEN/NOTIFY and admin statements direct'
+  );
+}
+
 export function renderTable(f: Figures): string {
   const rows: [string, string][] = [];
   if (f.load) {
@@ -48,7 +61,8 @@ export function renderTable(f: Figures): string {
     rows.push([
       'Load held',
       `${l.requests} requests in ${l.seconds} s by ${l.clients} clients (${l.rps} rps), ${l.fiveXX} 5xx; ` +
-        `heap ${l.heapBeforeMb} → ${l.heapAfterMb} MB after GC; ${l.connectionsLeft} connections left after close`,
+        `heap ${l.heapBeforeMb} → ${l.heapAfterMb} MB after GC; ${l.connectionsLeft} connections left after close` +
+        (l.connectionsCountedAt === 'PgBouncer' ? ' (clients of PgBouncer)' : ''),
     ]);
   } else rows.push(['Load held', 'not run']);
   if (f.faults?.length) {

@@ -1,14 +1,15 @@
 /**
  * Issue 6, item 6: 200 concurrent clients for 20 s against a mix of reads and writes, pool size 15. The
  * clients run in a worker thread (load-clients.ts), so they do not share the app's event loop.
- * No 5xx; no connection left in pg_stat_activity after app.close(); heap after a forced GC within 10% of
- * before; every acknowledged write in the database afterwards.
+ * No 5xx; no connection left after app.close() (in pg_stat_activity, or behind PgBouncer among the bouncer's
+ * clients); heap after a forced GC within 10% of before; every acknowledged write in the database afterwards.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectOrm } from '../../src/db/orm.js';
 import { loadConfig } from '../../src/config.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../support/db.js';
+import { showOn } from '../support/pgbouncer.js';
 import { eventually } from '../support/wait.js';
 import { makeAgent, person, type Person } from '../support/factories.js';
 import { recordFigures, type LoadFigures } from './figures.js';
@@ -56,7 +57,7 @@ describe('load: 200 clients, 20 s, pool 15', () => {
     const config = loadConfig({
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
-      DATABASE_URL: db.url,
+      ...db.databaseEnv, // through PgBouncer, LISTEN/NOTIFY direct (tests/reliability/pgbouncer.setup.ts)
       DB_POOL_SIZE: '15',
       DB_MAX_OVERFLOW: '0',
     });
@@ -155,14 +156,18 @@ describe('load: 200 clients, 20 s, pool 15', () => {
     }
 
     await served.app.close();
+    // Behind PgBouncer the server connections are the bouncer's and stay pooled: the app's are its clients.
+    const bouncer = inject('pgbouncer');
     const left = await eventually(
       async () =>
-        (
-          await adminQuery(
-            'select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-            [db.database],
-          )
-        ).rows[0].n as number,
+        bouncer
+          ? (await showOn(bouncer.port, 'clients')).filter((c) => c.database === db.database).length
+          : ((
+              await adminQuery(
+                'select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+                [db.database],
+              )
+            ).rows[0].n as number),
       (n) => n === 0,
       2_000,
     );
@@ -183,6 +188,7 @@ describe('load: 200 clients, 20 s, pool 15', () => {
       heapBeforeMb: Math.round((heapBefore / 2 ** 20) * 10) / 10,
       heapAfterMb: Math.round((heapAfter / 2 ** 20) * 10) / 10,
       connectionsLeft: left,
+      connectionsCountedAt: bouncer ? 'PgBouncer' : 'PostgreSQL',
     };
     recordFigures(inject('reliabilityDir'), 'load', { load: figures });
     console.info('load', figures, Object.fromEntries(statuses));

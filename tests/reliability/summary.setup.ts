@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { renderTable, type Figures } from './figures.js';
+import { renderHeading, renderTable, type Figures } from './figures.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,7 +22,8 @@ export default function setup(project: TestProject): () => void {
     for (const file of readdirSync(dir)) {
       Object.assign(figures, JSON.parse(readFileSync(join(dir, file), 'utf8')) as Figures);
     }
-    console.log(`\nReliability (PostgreSQL 15)\n\n${renderTable(figures)}\n`);
+    const heading = renderHeading(project.getProvidedContext().pgbouncer);
+    console.log(`\n${heading}\n\n${renderTable(figures)}\n`);
     rmSync(dir, { recursive: true, force: true });
   };
 }

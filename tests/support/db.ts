@@ -15,8 +15,15 @@ export interface TestDatabase {
   config: AppConfig;
   /** PostgreSQL only: the database name (for a second, raw connection). */
   database?: string;
-  /** PostgreSQL only: a connection URL to the same database. */
+  /**
+   * PostgreSQL only: a connection URL to the same database, as the app reaches it: through PgBouncer in the
+   * reliability suite (transaction pooling: nothing that needs a session), else straight to the server.
+   */
   url?: string;
+  /** PostgreSQL only: a session connection to the same database (LISTEN, session settings), never pooled. */
+  directUrl?: string;
+  /** PostgreSQL only: DATABASE_URL (and, behind PgBouncer, DATABASE_DIRECT_URL) for another loadConfig. */
+  databaseEnv?: Record<string, string>;
   /** PGlite only: the instance. */
   pglite?: PGlite;
   /** Closes the ORM and drops the copy. */
@@ -33,6 +40,19 @@ export async function adminQuery(sql: string, params: unknown[] = []): Promise<p
   }
 }
 
+/**
+ * The same database through the run's PgBouncer (tests/reliability/pgbouncer.setup.ts), same user and
+ * password; undefined outside the reliability suite, where the app connects straight to the server.
+ */
+export function pooledUrl(directUrl: string): string | undefined {
+  const bouncer = inject('pgbouncer');
+  if (!bouncer) return undefined;
+  const url = new URL(directUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(bouncer.port);
+  return url.toString();
+}
+
 export interface TestDatabaseOptions {
   /** Extra environment for loadConfig (e.g. DB_POOL_SIZE). */
   env?: Record<string, string>;
@@ -45,14 +65,20 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   if (engine === 'postgresql') {
     const database = `oversight_test_${randomBytes(6).toString('hex')}`;
     await adminQuery(`create database ${database} template ${TEMPLATE_DATABASE}`);
-    const url = databaseUrl(database);
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url, ...options.env });
+    const directUrl = databaseUrl(database);
+    const pooled = pooledUrl(directUrl);
+    const databaseEnv: Record<string, string> = pooled
+      ? { DATABASE_URL: pooled, DATABASE_DIRECT_URL: directUrl }
+      : { DATABASE_URL: directUrl };
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...databaseEnv, ...options.env });
     const orm = await connectOrm(config, quiet);
     return {
       orm,
       config,
       database,
-      url,
+      url: databaseEnv.DATABASE_URL,
+      directUrl,
+      databaseEnv,
       async dispose() {
         await orm.close(true);
         await adminQuery(`drop database if exists ${database} with (force)`);
