@@ -31,13 +31,14 @@ import {
   type ConnectionType,
   type EntityData,
   type LoggingOptions,
+  type MikroORM,
   type QueryResult,
 } from '@mikro-orm/core';
 import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { AbstractSqlConnection, BasePostgreSqlPlatform } from '@mikro-orm/sql';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { isUnavailable } from '../common/error-mapping.js';
-import { ReplicaRouter, type ReplicaRouterOptions } from './replicas.js';
+import { ReplicaRouter, type ReplicaRouterOptions, type ReplicaStatus } from './replicas.js';
 
 /** The most parameters one statement can carry in the PostgreSQL wire protocol. */
 const MAX_PARAMETERS = 65_535;
@@ -267,6 +268,12 @@ function within(ms: number, work: Promise<unknown>): Promise<unknown> {
     timer.unref();
   });
   return Promise.race([work.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** How each read replica stands (GET /health), or undefined when none is configured. */
+export function replicaStatus(orm: MikroORM): ReplicaStatus[] | undefined {
+  const driver = orm.em.getDriver();
+  return driver instanceof BoundPostgreSqlDriver ? driver.replicaRouter?.status() : undefined;
 }
 
 /** The driver with these replica settings (the replicas themselves are MikroORM's `replicas` option). */

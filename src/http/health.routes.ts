@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { replicaStatus } from '../db/bound-driver.js';
 
 const Health = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
@@ -7,6 +8,22 @@ const Health = Type.Object({
     reachable: Type.Boolean(),
     engine: Type.Union([Type.Literal('postgresql'), Type.Literal('pglite')]),
     error: Type.Optional(Type.String()),
+    replicas: Type.Optional(
+      Type.Array(
+        Type.Object({
+          name: Type.String({ description: 'host:port' }),
+          up: Type.Boolean({ description: 'answered its last check' }),
+          lagMs: Type.Union([Type.Number(), Type.Null()], {
+            description: 'behind the primary, at the last check',
+          }),
+          usable: Type.Boolean({ description: 'read models may read from it now' }),
+        }),
+        {
+          description:
+            'read replicas (DATABASE_REPLICA_URLS), when configured; one down is skipped, not fatal',
+        },
+      ),
+    ),
   }),
   migrations: Type.Object({
     applied: Type.Array(Type.String()),
@@ -18,6 +35,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ engine: 'postgresql' | 'p
   app,
   { engine },
 ) => {
+  const replicasOf = () => {
+    const replicas = replicaStatus(app.orm);
+    return replicas ? { replicas } : {};
+  };
   app.get(
     '/health',
     {
@@ -41,7 +62,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ engine: 'postgresql' | 'p
       const [executed, pending] = await Promise.all([migrator.getExecuted(), migrator.getPending()]);
       return {
         status: pending.length === 0 ? ('ok' as const) : ('degraded' as const),
-        database: { reachable: true, engine },
+        database: { reachable: true, engine, ...replicasOf() },
         migrations: { applied: executed.map((m) => m.name), pending: pending.map((m) => m.name) },
       };
     },
