@@ -38,6 +38,7 @@ import { PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { AbstractSqlConnection, BasePostgreSqlPlatform } from '@mikro-orm/sql';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { isUnavailable } from '../common/error-mapping.js';
+import { CheckClient, type ServerAddress } from './check-client.js';
 import { ReplicaRouter, type ReplicaRouterOptions, type ReplicaStatus } from './replicas.js';
 
 /** The most parameters one statement can carry in the PostgreSQL wire protocol. */
@@ -206,6 +207,7 @@ export class BoundPostgreSqlDriver extends PostgreSqlDriver {
   declare protected readonly connection: BoundPostgreSqlConnection;
   declare protected readonly replicas: BoundPostgreSqlConnection[];
   replicaRouter: ReplicaRouter<BoundPostgreSqlConnection> | undefined;
+  private checkClients: CheckClient[] = [];
 
   constructor(config: Configuration) {
     super(config);
@@ -224,18 +226,17 @@ export class BoundPostgreSqlDriver extends PostgreSqlDriver {
     const connection = await super.connect(options);
     if (this.replicas.length > 0 && !this.replicaRouter) {
       const routing = (this.constructor as typeof BoundPostgreSqlDriver).replicaRouting;
-      const described = (this.config.get('replicas') ?? []) as { host?: string; port?: number }[];
-      // A check must see the replica itself: MikroORM's execute, without the fallback to the primary.
-      const direct =
-        (connection: PostgreSqlConnection) =>
-        <T extends object>(sql: string): Promise<T[]> =>
-          PostgreSqlConnection.prototype.execute.call(connection, sql) as Promise<T[]>;
+      const primary = this.serverAddress({});
+      const described = (this.config.get('replicas') ?? []) as ReplicaOptions[];
+      const replicas = described.map((replica) => this.serverAddress(replica));
+      this.checkClients = [primary, ...replicas].map((server) => new CheckClient(server));
+      const [primaryCheck, ...replicaChecks] = this.checkClients;
       const router = new ReplicaRouter(
-        direct(this.connection),
-        this.replicas.map((connection, i) => ({
-          name: `${described[i]?.host ?? '?'}:${described[i]?.port ?? 5432}`,
-          connection,
-          run: direct(connection),
+        (sql) => primaryCheck!.query(sql),
+        this.replicas.map((replica, i) => ({
+          name: `${replicas[i]!.host}:${replicas[i]!.port}`,
+          connection: replica,
+          run: (sql) => replicaChecks[i]!.query(sql),
         })),
         { ...routing, log: (message) => this.config.getLogger().warn('discovery', message) },
       );
@@ -249,8 +250,22 @@ export class BoundPostgreSqlDriver extends PostgreSqlDriver {
     return connection;
   }
 
+  /** A replica's address, completed with the primary's settings as MikroORM completes its options. */
+  private serverAddress(replica: ReplicaOptions): ServerAddress {
+    const ssl = (this.config.get('driverOptions') as { ssl?: unknown } | undefined)?.ssl;
+    return {
+      host: replica.host ?? this.config.get('host') ?? 'localhost',
+      port: replica.port ?? this.config.get('port') ?? 5432,
+      database: replica.dbName ?? this.config.get('dbName'),
+      user: replica.user ?? this.config.get('user'),
+      password: (replica.password ?? this.config.get('password')) as string | undefined,
+      ...(ssl ? { ssl: true } : {}),
+    };
+  }
+
   override async close(force?: boolean): Promise<void> {
     this.replicaRouter?.stop();
+    await Promise.all(this.checkClients.map((client) => client.close()));
     // A replica's pool is not waited for beyond a few seconds: after a replica restart, pg can leave a
     // connection attempt that never settles (seen in tests/db/replicas.test.ts), and pool.end() waits for it.
     await Promise.all(this.replicas.map((replica) => within(REPLICA_CLOSE_MS, replica.close(force))));
@@ -259,6 +274,14 @@ export class BoundPostgreSqlDriver extends PostgreSqlDriver {
 }
 
 const REPLICA_CLOSE_MS = 3000;
+
+interface ReplicaOptions {
+  host?: string;
+  port?: number;
+  dbName?: string;
+  user?: string;
+  password?: string;
+}
 
 /** Settles when `work` does or after `ms`, whichever is first. */
 function within(ms: number, work: Promise<unknown>): Promise<unknown> {

@@ -14,8 +14,8 @@
  *   therefore reads its own writes, and so does the next request of the same client on this instance.
  *   Writes of other instances are seen within `maxLagMs`.
  *
- * Checks run every `checkIntervalMs`, and at once after a commit (one at a time), on the driver's own
- * connections: one statement on the primary and one per replica.
+ * Checks run every `checkIntervalMs`, and at once after a commit (one at a time), each on a connection of
+ * its own outside the app's pools (check-client.ts): one statement on the primary and one per replica.
  */
 import { performance } from 'node:perf_hooks';
 
