@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // CI sets OVERSIGHT_TEST_REPORT_DIR to collect one JSON report per engine next to the console output.
 const reportDir = process.env.OVERSIGHT_TEST_REPORT_DIR;
-const engine = process.env.OVERSIGHT_TEST_ENGINE === 'pglite' ? 'pglite' : 'postgresql';
+const named = process.env.OVERSIGHT_TEST_ENGINE;
+const engine = named === 'pglite' || named === 'citus' ? named : 'postgresql';
 
 export default defineConfig({
   test: {

@@ -12,7 +12,8 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
 import { connectOrm } from '../src/db/orm.js';
-import { ADMIN_URL, TEMPLATE_DATABASE, databaseUrl, engine } from './support/engine.js';
+import { startCitusCluster } from './support/citus.js';
+import { ADMIN_URL, CITUS_NODES_ENV, TEMPLATE_DATABASE, databaseUrl, engine } from './support/engine.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -54,10 +55,44 @@ async function preparePglite(): Promise<string> {
   return path;
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+/**
+ * Citus: a private coordinator and two workers for this run (tests/support/citus.ts), the template made on
+ * every node with `citus` and the nodes registered, then migrated on the coordinator. The test files copy it
+ * on every node (tests/support/db.ts); they reach the cluster through environment variables, which the test
+ * processes inherit because they start after this setup.
+ */
+async function prepareCitus(): Promise<() => void> {
+  const cluster = await startCitusCluster({ shardCount: 4, coordinatorMaxConnections: 200 });
+  try {
+    const nodes = [cluster.coordinator, ...cluster.workers].map((node) => node.url('postgres'));
+    process.env.TEST_DATABASE_URL = nodes[0];
+    process.env[CITUS_NODES_ENV] = nodes.join(',');
+    await cluster.createDatabase(TEMPLATE_DATABASE);
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: cluster.url(TEMPLATE_DATABASE) });
+    const orm = await connectOrm(config, { logger: () => undefined });
+    try {
+      await orm.migrator.up();
+    } finally {
+      await orm.close(true);
+    }
+    console.info(
+      `[citus] coordinator 127.0.0.1:${cluster.coordinatorPort}, workers ${cluster.workerPorts.join(', ')}; ` +
+        'the tables are local to the coordinator (not distributed yet: docs/scale-out.md)',
+    );
+  } catch (error) {
+    cluster.destroy();
+    throw error;
+  }
+  return () => cluster.destroy();
+}
+
+export default async function setup(project: TestProject): Promise<void | (() => void)> {
   if (engine === 'postgresql') {
     await preparePostgres();
     project.provide('pgliteTemplatePath', '');
+  } else if (engine === 'citus') {
+    project.provide('pgliteTemplatePath', '');
+    return prepareCitus();
   } else {
     project.provide('pgliteTemplatePath', await preparePglite());
   }

@@ -163,7 +163,7 @@ describe('FR-10: migrations', () => {
       await db.orm.migrator.down({ to: 0 });
       const leftovers = await em().execute(`
         select 'table ' || tablename as what from pg_tables where schemaname = 'public' and tablename <> 'mikro_orm_migrations'
-        union all select 'type ' || typname from pg_type t join pg_enum e on e.enumtypid = t.oid
+        union all select 'type ' || typname from pg_type t join pg_enum e on e.enumtypid = t.oid where t.typnamespace = 'public'::regnamespace
         union all select 'function ' || proname from pg_proc where pronamespace = 'public'::regnamespace
         union all select 'extension ' || extname from pg_extension where extname = 'vector'`);
       expect(leftovers).toEqual([]);

@@ -17,7 +17,7 @@ let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   const quiet = { logger: () => undefined };
-  if (engine === 'postgresql') {
+  if (engine !== 'pglite') {
     const database = `oversight_migrations_${randomBytes(5).toString('hex')}`;
     await adminQuery(`create database ${database}`);
     orm = await connectOrm(loadConfig({ DATABASE_URL: databaseUrl(database) }), quiet);

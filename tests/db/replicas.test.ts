@@ -14,14 +14,14 @@ import { loadConfig } from '../../src/config.js';
 import type { BoundPostgreSqlDriver } from '../../src/db/bound-driver.js';
 import { connectOrm } from '../../src/db/orm.js';
 import { createCluster, type PrivateCluster } from '../reliability/cluster.js';
-import { onlyOnPostgres } from '../support/engine.js';
+import { onlyInPostgresPass } from '../support/engine.js';
 import { makeAgent, person, type Person } from '../support/factories.js';
 import { eventually } from '../support/wait.js';
 
 const DATABASE = 'oversight';
 const logging = { log_statement: 'all', log_min_duration_statement: -1 };
 
-describe.skipIf(onlyOnPostgres('needs a private PostgreSQL primary and a streaming standby'))(
+describe.skipIf(onlyInPostgresPass('makes a private PostgreSQL primary and a streaming standby of its own'))(
   'read replicas',
   () => {
     let primary: PrivateCluster;

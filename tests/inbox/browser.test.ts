@@ -21,18 +21,16 @@ import {
   waitForLive,
   type AxeViolation,
 } from '../support/browser.js';
-import { isPglite } from '../support/engine.js';
+import { onlyInPostgresPass } from '../support/engine.js';
 import { agentWithKey, person, type AgentPrincipal, type Person } from '../support/factories.js';
 import { makeValidation, makeWorkflowNeedingReview } from '../support/inbox.factories.js';
 import { setSecret, startReceiver, type Receiver } from '../support/reviews.factories.js';
 
-const skip = isPglite || !hasChromium;
-if (isPglite) {
-  console.info(
-    '[skipped on PGlite] the browser suite tests the web surface once, against PostgreSQL with the webhook ' +
-      'worker and live updates across connections (runs in the PostgreSQL pass)',
-  );
-} else if (!hasChromium) {
+const once = onlyInPostgresPass(
+  'the browser suite tests the web surface once, against PostgreSQL with the webhook worker and live updates across connections',
+);
+const skip = once || !hasChromium;
+if (!once && !hasChromium) {
   console.info(`[skipped] no Chromium at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
 }
 

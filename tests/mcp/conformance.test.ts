@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onlyOnPostgres } from '../support/engine.js';
+import { onlyInPostgresPass } from '../support/engine.js';
 import { agentWithKey, person } from '../support/factories.js';
 import { keyAddingProxy, listeningApp, type ListeningApp } from '../support/mcp.js';
 
@@ -67,7 +67,7 @@ export const NOT_APPLICABLE: Record<string, string> = {
   'server-sse-multiple-streams': 'needs a session id to open several streams on; the endpoint is stateless',
 };
 
-const skip = onlyOnPostgres(
+const skip = onlyInPostgresPass(
   'the conformance suite tests the HTTP endpoint, not the database engine; it runs once',
 );
 

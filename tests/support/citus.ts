@@ -130,6 +130,7 @@ export async function startCitusCluster(options: CitusClusterOptions = {}): Prom
   }
 
   const nodes = [coordinator, ...workers];
+  const nodeUrls = () => nodes.map((node) => node.url('postgres'));
   const onExit = () => cluster.destroy();
   const cluster: CitusCluster = {
     coordinatorPort: coordinator.port,
@@ -153,42 +154,8 @@ export async function startCitusCluster(options: CitusClusterOptions = {}): Prom
         ...workers.map((worker) => `select citus_add_node('${HOST}', ${worker.port})`),
       ]);
     },
-    async cloneDatabase(template, name) {
-      checkName(template);
-      checkName(name);
-      await Promise.all(
-        nodes.map((node) =>
-          run(node.url('postgres'), [
-            `alter database ${template} allow_connections false`,
-            `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${template}' and pid <> pg_backend_pid()`,
-          ]),
-        ),
-      );
-      await Promise.all(
-        nodes.map(async (node) => {
-          for (let attempt = 1; ; attempt++) {
-            try {
-              await run(node.url('postgres'), [`create database ${name} template ${template}`]);
-              return;
-            } catch (error) {
-              // an ended session may take a moment to go; anything else is a real failure
-              const busy = error instanceof Error && /being accessed by other users/.test(error.message);
-              if (!busy || attempt === 50) throw error;
-              await new Promise((resolve) => setTimeout(resolve, 100));
-            }
-          }
-        }),
-      );
-    },
-    async dropDatabase(name) {
-      checkName(name);
-      await run(coordinator.url('postgres'), [`drop database if exists ${name} with (force)`]);
-      await Promise.all(
-        workers.map((worker) =>
-          run(worker.url('postgres'), [`drop database if exists ${name} with (force)`]),
-        ),
-      );
-    },
+    cloneDatabase: (template, name) => cloneOnNodes(nodeUrls(), template, name),
+    dropDatabase: (name) => dropOnNodes(nodeUrls(), name),
     async query(database, sql, params = []) {
       const client = new pg.Client({ connectionString: coordinator.url(database) });
       await client.connect();
@@ -223,4 +190,53 @@ export async function startCitusCluster(options: CitusClusterOptions = {}): Prom
     }
   }
   return cluster;
+}
+
+/**
+ * Copies `template` to `name` on every node (maintenance URLs, coordinator first): CREATE DATABASE ... TEMPLATE
+ * on each node, so the copies of the shards and of the metadata that points at them stay consistent. Citus
+ * keeps connections to a database with the extension (its maintenance daemon, cached connections between
+ * nodes), which CREATE DATABASE refuses ("source database is being accessed by other users"): the template is
+ * closed to connections and its sessions ended first, and it stays closed; nothing may change it meanwhile.
+ */
+export async function cloneOnNodes(nodes: string[], template: string, name: string): Promise<void> {
+  checkName(template);
+  checkName(name);
+  await Promise.all(
+    nodes.map((url) =>
+      run(url, [
+        `alter database ${template} allow_connections false`,
+        `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${template}' and pid <> pg_backend_pid()`,
+      ]),
+    ),
+  );
+  await Promise.all(
+    nodes.map((url) => whenFree(() => run(url, [`create database ${name} template ${template}`]))),
+  );
+}
+
+/**
+ * Runs `statement` again while the server says a database is "being accessed by other users": a session just
+ * ended, or a Citus maintenance daemon still attached, takes a moment to go. Anything else is a real failure.
+ */
+async function whenFree(statement: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await statement();
+      return;
+    } catch (error) {
+      const busy = error instanceof Error && /being accessed by other users/.test(error.message);
+      if (!busy || attempt === 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Drops the database on every node (coordinator first, with force). */
+export async function dropOnNodes(nodes: string[], name: string): Promise<void> {
+  checkName(name);
+  const [coordinator, ...workers] = nodes;
+  const drop = (url: string) => whenFree(() => run(url, [`drop database if exists ${name} with (force)`]));
+  await drop(coordinator!);
+  await Promise.all(workers.map(drop));
 }

@@ -8,7 +8,8 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { loadConfig, type AppConfig } from '../../src/config.js';
 import { connectOrm } from '../../src/db/orm.js';
-import { ADMIN_URL, TEMPLATE_DATABASE, databaseUrl, engine } from './engine.js';
+import { cloneOnNodes, dropOnNodes } from './citus.js';
+import { ADMIN_URL, CITUS_NODES_ENV, TEMPLATE_DATABASE, databaseUrl, engine } from './engine.js';
 
 export interface TestDatabase {
   orm: MikroORM;
@@ -62,9 +63,12 @@ export interface TestDatabaseOptions {
 
 export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const quiet = { logger: () => undefined, onStatement: options.onStatement };
-  if (engine === 'postgresql') {
+  if (engine !== 'pglite') {
     const database = `oversight_test_${randomBytes(6).toString('hex')}`;
-    await adminQuery(`create database ${database} template ${TEMPLATE_DATABASE}`);
+    const citusNodes = engine === 'citus' ? process.env[CITUS_NODES_ENV]!.split(',') : undefined;
+    await (citusNodes
+      ? cloneOnNodes(citusNodes, TEMPLATE_DATABASE, database)
+      : adminQuery(`create database ${database} template ${TEMPLATE_DATABASE}`));
     const directUrl = databaseUrl(database);
     const pooled = pooledUrl(directUrl);
     const databaseEnv: Record<string, string> = pooled
@@ -81,7 +85,9 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
       databaseEnv,
       async dispose() {
         await orm.close(true);
-        await adminQuery(`drop database if exists ${database} with (force)`);
+        await (citusNodes
+          ? dropOnNodes(citusNodes, database)
+          : adminQuery(`drop database if exists ${database} with (force)`));
       },
     };
   }
