@@ -156,6 +156,15 @@ function runBound(client: Kysely<unknown>, plan: BoundExecution) {
 type Execute = AbstractSqlConnection['execute'];
 type Row = QueryResult | EntityData<AnyEntity> | EntityData<AnyEntity>[];
 
+/**
+ * A hot standby cancelled the read because replaying the primary's changes needed what it was reading
+ * ("canceling statement due to conflict with recovery", 40001): the primary answers it instead.
+ */
+function conflictsWithRecovery(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return (e?.code === '40001' || e?.code === '40P01') && /conflict with recovery/i.test(e.message ?? '');
+}
+
 /** Statements that only read: anything else completing outside a transaction counts as a write. */
 const READ_ONLY = /^\s*(?:select|show|explain)\b/i;
 
@@ -173,15 +182,19 @@ export class BoundPostgreSqlConnection extends PostgreSqlConnection {
       if (this.onWrite && !ctx && !(typeof query === 'string' && READ_ONLY.test(query))) this.onWrite();
       return result;
     } catch (error) {
-      if (!this.fallback || !isUnavailable(error)) throw error;
+      if (!this.fallback || !(isUnavailable(error) || conflictsWithRecovery(error))) throw error;
       this.fallback.onUnreachable();
       return this.fallback.connection.execute<T>(...args);
     }
   }
 
   override async commit(...args: Parameters<PostgreSqlConnection['commit']>): Promise<void> {
-    await super.commit(...args);
-    if (!('savepointName' in args[0])) this.onWrite?.();
+    try {
+      await super.commit(...args);
+    } finally {
+      // also when COMMIT failed: the connection may have dropped after the server committed
+      if (!('savepointName' in args[0])) this.onWrite?.();
+    }
   }
 
   private async send<T extends Row>(...args: Parameters<Execute>): Promise<T> {
@@ -238,7 +251,8 @@ export class BoundPostgreSqlDriver extends PostgreSqlDriver {
           connection: replica,
           run: (sql) => replicaChecks[i]!.query(sql),
         })),
-        { ...routing, log: (message) => this.config.getLogger().warn('discovery', message) },
+        // MikroORM's logger prints only the namespaces in `debug`; replica changes are always worth a line
+        { ...routing, log: (message) => this.config.get('logger')(message) },
       );
       this.connection.onWrite = () => router.noteWrite();
       for (const replica of this.replicas) {
@@ -252,7 +266,8 @@ export class BoundPostgreSqlDriver extends PostgreSqlDriver {
 
   /** A replica's address, completed with the primary's settings as MikroORM completes its options. */
   private serverAddress(replica: ReplicaOptions): ServerAddress {
-    const ssl = (this.config.get('driverOptions') as { ssl?: unknown } | undefined)?.ssl;
+    const options = replica.driverOptions ?? this.config.get('driverOptions');
+    const ssl = (options as { ssl?: unknown } | undefined)?.ssl;
     return {
       host: replica.host ?? this.config.get('host') ?? 'localhost',
       port: replica.port ?? this.config.get('port') ?? 5432,
@@ -276,6 +291,7 @@ export class BoundPostgreSqlDriver extends PostgreSqlDriver {
 const REPLICA_CLOSE_MS = 3000;
 
 interface ReplicaOptions {
+  driverOptions?: unknown;
   host?: string;
   port?: number;
   dbName?: string;
@@ -293,10 +309,15 @@ function within(ms: number, work: Promise<unknown>): Promise<unknown> {
   return Promise.race([work.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
 
+/** The router of the ORM's read replicas, or undefined when none is configured. */
+export function replicaRouterOf(orm: MikroORM): ReplicaRouter<unknown> | undefined {
+  const driver = orm.em.getDriver();
+  return driver instanceof BoundPostgreSqlDriver ? driver.replicaRouter : undefined;
+}
+
 /** How each read replica stands (GET /health), or undefined when none is configured. */
 export function replicaStatus(orm: MikroORM): ReplicaStatus[] | undefined {
-  const driver = orm.em.getDriver();
-  return driver instanceof BoundPostgreSqlDriver ? driver.replicaRouter?.status() : undefined;
+  return replicaRouterOf(orm)?.status();
 }
 
 /** The driver with these replica settings (the replicas themselves are MikroORM's `replicas` option). */

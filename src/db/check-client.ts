@@ -18,6 +18,7 @@ export interface ServerAddress {
 
 export class CheckClient {
   private client: pg.Client | undefined;
+  private opening: Promise<pg.Client> | undefined;
   private closed = false;
 
   constructor(private readonly server: ServerAddress) {}
@@ -26,6 +27,7 @@ export class CheckClient {
     if (this.closed) throw new Error('check client closed');
     try {
       this.client ??= await this.open();
+      if (this.closed) throw new Error('check client closed'); // closed while it connected: close() ends it
       return (await this.client.query<T>(sql)).rows;
     } catch (error) {
       this.drop();
@@ -35,12 +37,18 @@ export class CheckClient {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.opening?.catch(() => undefined);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
   }
 
-  private async open(): Promise<pg.Client> {
+  private open(): Promise<pg.Client> {
+    this.opening = this.connect().finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  private async connect(): Promise<pg.Client> {
     const client = new pg.Client({
       ...this.server,
       connectionTimeoutMillis: TIMEOUT_MS,

@@ -16,7 +16,7 @@ import { SeedManager } from '@mikro-orm/seeder';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describeDatabase, type AppConfig, type DatabaseTarget } from '../config.js';
+import { describeDatabase, type AppConfig, type DatabaseTarget, type PostgresEndpoint } from '../config.js';
 import { ServiceUnavailableError } from '../common/errors.js';
 import { BoundPostgreSqlDriver, withReplicaRouting } from './bound-driver.js';
 import { entities } from './entities.js';
@@ -101,12 +101,20 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
     },
   };
   if (target.engine === 'postgresql') {
+    // Each server's own URL says whether it is reached over TLS (`?sslmode=`); the rest is the primary's.
+    const driverOptions = (endpoint: PostgresEndpoint) => ({
+      connectionTimeoutMillis: 5_000,
+      onPoolCreated: guardPool, // connections the server closed mid-transaction go back to the pool
+      ...(endpoint.options.sslmode && endpoint.options.sslmode !== 'disable' ? { ssl: true } : {}),
+      ...overrides.driverOptions,
+    });
     const replicas = target.replicas.map((replica) => ({
       host: replica.host,
       port: replica.port,
       dbName: replica.database,
       user: replica.user,
-      password: replica.password, // without one, the primary's; driver options (TLS, timeouts) are the primary's
+      password: replica.password, // without one, the primary's
+      driverOptions: driverOptions(replica),
     }));
     return defineConfig({
       ...common,
@@ -132,12 +140,7 @@ function buildOptions(config: AppConfig, overrides: OrmOptionsOverrides) {
         max: target.poolSize + target.maxOverflow, // never more than size + overflow
         idleTimeoutMillis: 10_000,
       },
-      driverOptions: {
-        connectionTimeoutMillis: 5_000,
-        onPoolCreated: guardPool, // connections the server closed mid-transaction go back to the pool
-        ...(target.options.sslmode && target.options.sslmode !== 'disable' ? { ssl: true } : {}),
-        ...overrides.driverOptions,
-      },
+      driverOptions: driverOptions(target),
     });
   }
   // PGlite creates only the last path segment: the app and the MikroORM CLI (mikro-orm.config.ts) both get here

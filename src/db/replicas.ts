@@ -47,6 +47,10 @@ interface Replica<C> {
   lagMs: number | null;
   /** WAL position replayed, at the last check. */
   replayed: bigint | null;
+  /** When its last check started (performance.now()): the lag is at least that old. */
+  checkedAt: number;
+  /** Skipped for lag at the last check (told once, when it starts). */
+  lagging: boolean;
 }
 
 /** A pg_lsn (`16/B374D848`) as a number. */
@@ -68,6 +72,8 @@ export class ReplicaRouter<C> {
    */
   private fence: { startedAt: number; lsn: bigint } = { startedAt: Number.NEGATIVE_INFINITY, lsn: 0n };
   private checked = false;
+  /** The primary did not answer the last check: nothing is known of how far behind the replicas are. */
+  private primaryUnknown = false;
   private next = 0;
 
   constructor(
@@ -75,7 +81,14 @@ export class ReplicaRouter<C> {
     replicas: { name: string; connection: C; run: RunQuery }[],
     private readonly options: ReplicaRouterOptions,
   ) {
-    this.replicas = replicas.map((r) => ({ ...r, up: false, lagMs: null, replayed: null }));
+    this.replicas = replicas.map((r) => ({
+      ...r,
+      up: false,
+      lagMs: null,
+      replayed: null,
+      checkedAt: Number.NEGATIVE_INFINITY,
+      lagging: false,
+    }));
   }
 
   /** Checks once, then every interval; resolves after the first check. */
@@ -125,18 +138,19 @@ export class ReplicaRouter<C> {
     }));
   }
 
-  /** Checked at least once, and the fence covers this process's last commit. */
+  /** Checked at least once, the primary answered the last check, and the fence covers this process's last commit. */
   private settled(): boolean {
-    return this.checked && this.fence.startedAt >= this.lastWriteAt;
+    return this.checked && !this.primaryUnknown && this.fence.startedAt >= this.lastWriteAt;
   }
 
+  /** Up, past the fence, and within the bound even counting the time since its lag was measured. */
   private usable(replica: Replica<C>): boolean {
     return (
       replica.up &&
       replica.replayed !== null &&
       replica.replayed >= this.fence.lsn &&
       replica.lagMs !== null &&
-      replica.lagMs <= this.options.maxLagMs
+      replica.lagMs + (performance.now() - replica.checkedAt) <= this.options.maxLagMs
     );
   }
 
@@ -159,10 +173,13 @@ export class ReplicaRouter<C> {
     const startedAt = performance.now();
     let lsn: bigint;
     try {
-      const [row] = await this.primary<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
+      // the insert position: with synchronous_commit off, a commit returns before its WAL is written
+      const [row] = await this.primary<{ lsn: string }>('select pg_current_wal_insert_lsn()::text as lsn');
       lsn = lsnValue(row!.lsn);
+      this.primaryUnknown = false;
     } catch {
-      return; // the primary is unreachable: its own errors tell; replicas keep their last state
+      this.primaryUnknown = true; // no replica until the primary says again how far it is
+      return;
     }
     await Promise.all(this.replicas.map((replica) => this.checkReplica(replica, lsn)));
     // The first check since the last commit fixes the fence; later ones keep it (a replica passing it once
@@ -172,6 +189,7 @@ export class ReplicaRouter<C> {
   }
 
   private async checkReplica(replica: Replica<C>, primaryLsn: bigint): Promise<void> {
+    replica.checkedAt = performance.now();
     try {
       const [row] = await replica.run<{
         standby: boolean;
@@ -188,14 +206,24 @@ export class ReplicaRouter<C> {
         return;
       }
       replica.replayed = lsnValue(row.replayed);
-      // Caught up: not behind at all, however long ago the primary last committed.
-      replica.lagMs = replica.replayed >= primaryLsn ? 0 : Math.max(0, Number(row.behind_ms ?? Infinity));
+      // Caught up: not behind at all, however long ago the primary last committed. Behind with nothing
+      // replayed since it started (no replay timestamp): unknown, so not usable (null, never Infinity).
+      replica.lagMs =
+        replica.replayed >= primaryLsn
+          ? 0
+          : row.behind_ms === null
+            ? null
+            : Math.max(0, Number(row.behind_ms));
       this.setUp(replica, true);
-      if (replica.lagMs > this.options.maxLagMs) {
+      const lagging = replica.lagMs === null || replica.lagMs > this.options.maxLagMs;
+      if (lagging && !replica.lagging) {
         this.options.log?.(
-          `read replica ${replica.name} is ${Math.round(replica.lagMs)} ms behind (more than ${this.options.maxLagMs} ms): skipped`,
+          `read replica ${replica.name} is skipped: ${replica.lagMs === null ? 'behind, by an unknown time' : `${Math.round(replica.lagMs)} ms behind`} (bound ${this.options.maxLagMs} ms)`,
         );
+      } else if (!lagging && replica.lagging) {
+        this.options.log?.(`read replica ${replica.name} is within the lag bound again`);
       }
+      replica.lagging = lagging;
     } catch {
       this.setUp(replica, false, 'unreachable');
     }

@@ -6,7 +6,8 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DatabaseTarget } from '../config.js';
-import { startNotifications, type NotificationHub } from '../db/notifications.js';
+import { replicaRouterOf } from '../db/bound-driver.js';
+import { CHANNELS, startNotifications, type NotificationHub } from '../db/notifications.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +26,12 @@ const notificationsPlugin: FastifyPluginAsync<NotificationsPluginOptions> = asyn
 ) => {
   const hub = await startNotifications(orm, database, { log: (message) => app.log.warn(message) });
   app.decorate('notifications', hub);
+  // A notice means a commit somewhere (another instance, the worker, plain SQL): what reacts to it (the
+  // inbox's live refresh) re-reads at once, so the read replicas wait until they have replayed it too.
+  const replicas = replicaRouterOf(orm);
+  if (replicas) {
+    for (const channel of Object.values(CHANNELS)) await hub.listen(channel, () => replicas.noteWrite());
+  }
   app.addHook('onClose', async () => hub.close());
 };
 
