@@ -14,7 +14,9 @@ export default defineConfig({
     globalSetup: ['tests/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // On Citus a test database is a copy on three nodes, made and dropped while Citus's daemons let go of it:
+    // seconds each, and a few tests make several (tests/agents/engine.test.ts).
+    testTimeout: engine === 'citus' ? 90_000 : 30_000,
+    hookTimeout: engine === 'citus' ? 120_000 : 60_000,
   },
 });

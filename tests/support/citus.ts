@@ -236,7 +236,17 @@ async function whenFree(statement: () => Promise<unknown>): Promise<void> {
 export async function dropOnNodes(nodes: string[], name: string): Promise<void> {
   checkName(name);
   const [coordinator, ...workers] = nodes;
-  const drop = (url: string) => whenFree(() => run(url, [`drop database if exists ${name} with (force)`]));
+  // DROP ... WITH (FORCE) ends client sessions, not Citus's maintenance daemon (a background worker), and waits
+  // 5 s for it before failing: close the database to new sessions and end every process on it first.
+  const drop = async (url: string) => {
+    const exists = await run(url, [`select 1 from pg_database where datname = '${name}'`]);
+    if (!exists?.rowCount) return;
+    await run(url, [
+      `alter database ${name} allow_connections false`,
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid()`,
+    ]);
+    await whenFree(() => run(url, [`drop database if exists ${name} with (force)`]));
+  };
   await drop(coordinator!);
   await Promise.all(workers.map(drop));
 }
