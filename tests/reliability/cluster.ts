@@ -11,7 +11,8 @@ import { join } from 'node:path';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

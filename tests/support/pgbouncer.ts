@@ -14,10 +14,10 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../reliability/cluster.js';
 
 const BINARY = '/usr/sbin/pgbouncer';
 
@@ -65,19 +65,6 @@ export interface PgBouncer extends PgBouncerInfo {
   show(what: string): Promise<Record<string, unknown>[]>;
   /** Stops the bouncer (its clients are disconnected) and removes its directory. */
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 const isRoot = () => process.getuid?.() === 0;
