@@ -27,6 +27,7 @@ export const conversations = pgTable('conversations', {
 });
 
 export const messages = pgTable('messages', {
+  organizationId: uuid('organization_id').notNull(),
   id: uuid('id').primaryKey(),
   conversationId: uuid('conversation_id').notNull(),
   agentId: uuid('agent_id'),

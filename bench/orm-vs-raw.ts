@@ -36,8 +36,9 @@ const CONVERSATIONS = 1_000;
 const PER_CONVERSATION = 20;
 const log = (message: string) => console.log(`  [orm-vs-raw] ${message}`);
 
-function messageRows(conversationIds: string[], agentId: string, count: number) {
+function messageRows(organizationId: string, conversationIds: string[], agentId: string, count: number) {
   return Array.from({ length: count }, (_, i) => ({
+    organizationId,
     id: uuidv7(),
     conversationId: conversationIds[i % conversationIds.length]!,
     agentId,
@@ -47,16 +48,19 @@ function messageRows(conversationIds: string[], agentId: string, count: number) 
   }));
 }
 
-/** One multi-row INSERT (6 parameters a row: 10,000 rows fit the protocol's 65,535-parameter limit). */
+/**
+ * One multi-row INSERT: the organization once ($1), then 6 parameters a row (10,000 rows fit the protocol's
+ * 65,535-parameter limit).
+ */
 async function rawInsertMessages(pool: pg.Pool, rows: ReturnType<typeof messageRows>): Promise<void> {
-  const values: unknown[] = [];
+  const values: unknown[] = [rows[0]?.organizationId];
   const tuples = rows.map((r, i) => {
     values.push(r.id, r.conversationId, r.agentId, r.role, r.content, r.tokenCount);
-    const b = i * 6;
-    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`;
+    const b = i * 6 + 1;
+    return `($1, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`;
   });
   await pool.query(
-    `insert into messages (id, conversation_id, agent_id, role, content, token_count) values ${tuples.join(', ')}`,
+    `insert into messages (organization_id, id, conversation_id, agent_id, role, content, token_count) values ${tuples.join(', ')}`,
     values,
   );
 }
@@ -95,7 +99,7 @@ export async function run(): Promise<BenchRow[]> {
     // 1. Insert 10,000 messages in one flush ---------------------------------------------------------
     log(`1. insert ${INSERTS} messages, ${REPS} runs each`);
     const prepare = async () =>
-      messageRows(await newConversations(pool, org.id, writer.id, 100), writer.id, INSERTS);
+      messageRows(org.id, await newConversations(pool, org.id, writer.id, 100), writer.id, INSERTS);
     const w1 = await sideBySide(REPS, {
       orm: async () => {
         const data = await prepare();
@@ -103,9 +107,10 @@ export async function run(): Promise<BenchRow[]> {
         return timed(async () => {
           for (const r of data) {
             fork.create(Message, {
+              organization: r.organizationId,
               id: r.id,
-              conversation: fork.getReference(Conversation, r.conversationId),
-              agent: fork.getReference(Agent, r.agentId),
+              conversation: fork.getReference(Conversation, [r.organizationId, r.conversationId]),
+              agent: fork.getReference(Agent, [r.organizationId, r.agentId]),
               role: r.role,
               content: r.content,
               tokenCount: r.tokenCount,
@@ -120,10 +125,11 @@ export async function run(): Promise<BenchRow[]> {
         return timed(() =>
           fork.insertMany(
             Message,
-            data.map(({ conversationId, agentId, ...r }) => ({
+            data.map(({ organizationId, conversationId, agentId, ...r }) => ({
               ...r,
-              conversation: conversationId,
-              agent: agentId,
+              organization: organizationId,
+              conversation: [organizationId, conversationId],
+              agent: [organizationId, agentId],
             })),
           ),
         );
@@ -152,7 +158,7 @@ export async function run(): Promise<BenchRow[]> {
     const readerConversations = await newConversations(pool, org.id, reader.id, CONVERSATIONS);
     for (let i = 0; i < PER_CONVERSATION; i++) {
       // one message per conversation per statement keeps the per-conversation order of created_at
-      await rawInsertMessages(pool, messageRows(readerConversations, reader.id, CONVERSATIONS));
+      await rawInsertMessages(pool, messageRows(org.id, readerConversations, reader.id, CONVERSATIONS));
     }
     await pool.query('analyze conversations; analyze messages');
     const check = (conversations: number, messages: number) => {
@@ -178,6 +184,7 @@ export async function run(): Promise<BenchRow[]> {
           .getRepository(Conversation)
           .listViews(org.id, { agentId: reader.id, limit: CONVERSATIONS });
         const messages = await fork.getRepository(Message).viewsOfConversations(
+          org.id,
           conversations.map((c) => c.id),
           CONVERSATIONS * PER_CONVERSATION,
         );
@@ -185,22 +192,26 @@ export async function run(): Promise<BenchRow[]> {
       },
       entities: async () => {
         const fork = orm!.em.fork();
-        const conversations = await fork.find(Conversation, { agent: reader.id }, { orderBy: { id: 'asc' } });
+        const conversations = await fork.find(
+          Conversation,
+          { organization: org.id, agent: { id: reader.id } },
+          { orderBy: { id: 'asc' } },
+        );
         const messages = await fork.find(
           Message,
-          { conversation: { $in: conversations.map((c) => c.id) } },
+          { organization: org.id, conversation: { $in: conversations } },
           { orderBy: { conversation: 'asc', createdAt: 'asc' } },
         );
         check(conversations.length, [...group(messages, (m) => m.conversation.id).values()].flat().length);
       },
       raw: async () => {
         const conversations = await pool.query(
-          'select * from conversations where agent_id = $1 order by id',
-          [reader.id],
+          'select * from conversations where organization_id = $1 and agent_id = $2 order by id',
+          [org.id, reader.id],
         );
         const messages = await pool.query(
-          'select * from messages where conversation_id = any($1::uuid[]) order by conversation_id, created_at',
-          [conversations.rows.map((c: { id: string }) => c.id)],
+          'select * from messages where organization_id = $1 and conversation_id = any($2::uuid[]) order by conversation_id, created_at',
+          [org.id, conversations.rows.map((c: { id: string }) => c.id)],
         );
         const grouped = group(messages.rows as { conversation_id: string }[], (m) => m.conversation_id);
         check(conversations.rows.length, [...grouped.values()].flat().length);
@@ -239,7 +250,10 @@ export async function run(): Promise<BenchRow[]> {
     const w3 = await sideBySide(REPS, {
       orm: async () => {
         const fork = orm!.em.fork();
-        const conversations = await fork.find(Conversation, { agent: reader.id });
+        const conversations = await fork.find(Conversation, {
+          organization: org.id,
+          agent: { id: reader.id },
+        });
         const r = round++;
         return timed(async () => {
           conversations.forEach((c, i) => (c.title = `orm ${r}.${i}`));
@@ -247,15 +261,16 @@ export async function run(): Promise<BenchRow[]> {
         });
       },
       raw: async () => {
-        const { rows: loaded } = await pool.query('select * from conversations where agent_id = $1', [
-          reader.id,
-        ]);
+        const { rows: loaded } = await pool.query(
+          'select * from conversations where organization_id = $1 and agent_id = $2',
+          [org.id, reader.id],
+        );
         const r = round++;
         return timed(() =>
           pool.query(
             `update conversations as c set title = v.title
-               from unnest($1::uuid[], $2::text[]) as v(id, title) where c.id = v.id`,
-            [loaded.map((c: { id: string }) => c.id), loaded.map((_, i) => `raw ${r}.${i}`)],
+               from unnest($2::uuid[], $3::text[]) as v(id, title) where c.organization_id = $1 and c.id = v.id`,
+            [org.id, loaded.map((c: { id: string }) => c.id), loaded.map((_, i) => `raw ${r}.${i}`)],
           ),
         );
       },

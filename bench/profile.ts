@@ -101,9 +101,10 @@ async function main() {
       await profiled('insert-10000', async () => {
         for (let i = 0; i < 10_000; i++) {
           fork.create(Message, {
+            organization: org.id,
             id: uuidv7(),
-            conversation: fork.getReference(Conversation, conversations[i % 1000]!.id),
-            agent: fork.getReference(Agent, agent.id),
+            conversation: fork.getReference(Conversation, [org.id, conversations[i % 1000]!.id]),
+            agent: fork.getReference(Agent, [org.id, agent.id]),
             role: i % 2 ? 'assistant' : 'user',
             content: `message ${i}: ${'lorem ipsum dolor sit amet '.repeat(3)}`,
             tokenCount: 20 + (i % 50),
@@ -119,21 +120,21 @@ async function main() {
         const values: unknown[] = [];
         const tuples = conversations.map((c, j) => {
           values.push(uuidv7(), c.id, agent.id, 'user', `m ${i}.${j} ${'lorem ipsum '.repeat(6)}`, 20);
-          const b = j * 6;
-          return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`;
+          const b = j * 6 + 1;
+          return `($1, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`;
         });
         await pool.query(
-          `insert into messages (id, conversation_id, agent_id, role, content, token_count) values ${tuples.join(',')}`,
-          values,
+          `insert into messages (organization_id, id, conversation_id, agent_id, role, content, token_count) values ${tuples.join(',')}`,
+          [org.id, ...values],
         );
       }
       await pool.end();
       const load = async () => {
         const fork = orm!.em.fork();
-        const cs = await fork.find(Conversation, { agent: agent.id }, { orderBy: { id: 'asc' } });
+        const cs = await fork.find(Conversation, { organization: org.id, agent }, { orderBy: { id: 'asc' } });
         await fork.find(
           Message,
-          { conversation: { $in: cs.map((c) => c.id) } },
+          { organization: org.id, conversation: { $in: cs } },
           { orderBy: { createdAt: 'asc' } },
         );
       };
@@ -147,7 +148,7 @@ async function main() {
       await profiled('update-1000', async () => {
         for (let r = 0; r < Number(n ?? 5); r++) {
           const fork = orm!.em.fork();
-          const cs = await fork.find(Conversation, { agent: agent.id });
+          const cs = await fork.find(Conversation, { organization: org.id, agent });
           cs.forEach((c, i) => (c.title = `t ${r}.${i}`));
           await fork.flush();
         }

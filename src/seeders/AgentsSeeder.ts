@@ -193,6 +193,7 @@ export class AgentsSeeder extends Seeder {
         const start = Date.now() - demo.conversation.messages.length * 60_000;
         demo.conversation.messages.forEach(([role, content, tokenCount], i) =>
           em.create(Message, {
+            organization,
             conversation: conversation!,
             agent: role === 'assistant' ? agent : null,
             role,
@@ -217,7 +218,7 @@ export class AgentsSeeder extends Seeder {
           sourceConversation: conversation,
           metadata: { demo: true },
         });
-        for (const tag of m.tags) em.create(MemoryTag, { memory, tag });
+        for (const tag of m.tags) em.create(MemoryTag, { organization: memory.organization, memory, tag });
       }
       await em.flush();
     }

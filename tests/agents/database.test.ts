@@ -96,14 +96,15 @@ describe('schema', () => {
       'users_email_lower_unique',
       'organizations_slug_unique',
       'memberships_user_id_index',
-      'memberships_organization_id_index',
-      'conversations_organization_id_index',
+      // a tenant table's own organization_id is served by its primary key (organization_id, id)
+      'memberships_pkey',
+      'conversations_pkey',
       'conversations_user_id_index',
-      'conversations_agent_id_index',
+      'conversations_organization_id_agent_id_index',
       'memory_logs_memory_id_created_at_index',
       'memory_logs_created_at_index',
       'memory_tags_tag_index',
-      'memory_tags_memory_id_index',
+      'memory_tags_organization_id_memory_id_index',
     ]) {
       expect(defs[name], name).toBeDefined();
     }
@@ -170,7 +171,7 @@ describe('constraints refuse bad rows sent as plain SQL', () => {
       /expected 1536 dimensions, not 3/,
     );
     await expect(insertMemory(org, { superseded_by: `gen_random_uuid()` })).rejects.toThrow(
-      /memories_superseded_by_foreign/,
+      /memories_organization_id_superseded_by_foreign/,
     );
     const id = await insertMemory(org, {
       importance: '10',
@@ -211,23 +212,26 @@ describe('constraints refuse bad rows sent as plain SQL', () => {
     const insertMessage = (rating: string) =>
       sql(
         t.em(),
-        `insert into messages (conversation_id, role, content, feedback_rating) values (?, 'user', 'hi', ?)`,
-        [conversation.id, rating],
+        `insert into messages (organization_id, conversation_id, role, content, feedback_rating) values (?, ?, 'user', 'hi', ?)`,
+        [organization.id, conversation.id, rating],
       );
     await expect(insertMessage('meh')).rejects.toThrow(/messages_feedback_rating_check/);
     await insertMessage('positive');
     await insertMessage('negative');
     await expect(
-      sql(t.em(), `insert into messages (conversation_id, role, content) values (?, 'robot', 'x')`, [
-        conversation.id,
-      ]),
+      sql(
+        t.em(),
+        `insert into messages (organization_id, conversation_id, role, content) values (?, ?, 'robot', 'x')`,
+        [organization.id, conversation.id],
+      ),
     ).rejects.toThrow(/message_role/);
 
     const memory = await insertMemory(organization.id);
-    await sql(t.em(), `insert into memory_tags (memory_id, tag) values (?, 'a')`, [memory]);
-    await expect(
-      sql(t.em(), `insert into memory_tags (memory_id, tag) values (?, 'a')`, [memory]),
-    ).rejects.toThrow(/memory_tags_memory_id_tag_unique/);
+    const tag = `insert into memory_tags (organization_id, memory_id, tag) values (?, ?, 'a')`;
+    await sql(t.em(), tag, [organization.id, memory]);
+    await expect(sql(t.em(), tag, [organization.id, memory])).rejects.toThrow(
+      /memory_tags_memory_id_tag_unique/,
+    );
     await expect(sql(t.em(), `update agents set boundaries = '[]' where id = ?`, [agent.id])).rejects.toThrow(
       /agents_dna_objects/,
     );
@@ -256,7 +260,9 @@ describe('constraints through the ORM', () => {
       organization,
       memoryType: 'semantic',
       content: 'x',
-      supersededBy: em2.getReference(Memory, '00000000-0000-4000-8000-000000000000', { wrapped: true }),
+      supersededBy: em2.getReference(Memory, [organization.id, '00000000-0000-4000-8000-000000000000'], {
+        wrapped: true,
+      }),
     });
     await expect(em2.flush()).rejects.toBeInstanceOf(ForeignKeyConstraintViolationException);
   });
@@ -304,9 +310,9 @@ describe('delete rules', () => {
     const organization = await makeOrganization(em, owner);
     const agent = await makeAgent(em, organization);
     const conversation = await makeConversation(em, organization, agent, owner);
-    em.create(Message, { conversation, role: 'user', content: 'hello' });
+    em.create(Message, { organization, conversation, role: 'user', content: 'hello' });
     const memory = await makeMemory(em, organization, { agent });
-    em.create(MemoryTag, { memory, tag: 'x' });
+    em.create(MemoryTag, { organization, memory, tag: 'x' });
     await em.flush();
     await sql(t.em(), `delete from organizations where id = ?`, [organization.id]);
     const count = async (table: string, column: string, id: string) =>
@@ -323,33 +329,41 @@ describe('delete rules', () => {
     expect(logs.map((l) => l.action)).toEqual(['created', 'deleted']);
   });
 
-  it('nulls references that must not take rows with them', async () => {
+  it('refuses to delete a row another row of the tenant still points at; the retention job clears what it deletes', async () => {
     const { em, organization, agent, user } = await orgWithAgent();
     const conversation = await makeConversation(em, organization, agent, user);
-    const message = em.create(Message, { conversation, agent, role: 'assistant', content: 'hi' });
+    const message = em.create(Message, {
+      organization,
+      conversation,
+      agent,
+      role: 'assistant',
+      content: 'hi',
+    });
     const newer = await makeMemory(em, organization);
     const older = await makeMemory(em, organization);
-    older.supersededBy = em.getReference(Memory, newer.id, { wrapped: true });
-    older.sourceConversation = em.getReference(Conversation, conversation.id, { wrapped: true });
+    older.supersededBy = em.getReference(Memory, [organization.id, newer.id], { wrapped: true });
+    older.sourceConversation = em.getReference(Conversation, [organization.id, conversation.id], {
+      wrapped: true,
+    });
     await em.flush();
-    await sql(t.em(), `delete from memories where id = ?`, [newer.id]);
-    await sql(t.em(), `delete from conversations where id = ?`, [conversation.id]);
-    const reread = await t.em().findOneOrFail(Memory, { id: older.id });
-    expect(reread.supersededBy).toBeNull();
-    expect(reread.sourceConversation).toBeNull();
-    expect(await t.em().findOne(Message, { id: message.id })).toBeNull(); // messages go with their conversation
-    // deleting a user keeps the conversation; deleting an agent keeps the messages it wrote elsewhere
-    const agent2 = await makeAgent(t.em(), organization);
-    const em2 = t.em();
-    const c2 = await makeConversation(em2, organization, agent, user);
-    const m2 = em2.create(Message, { conversation: c2, agent: agent2, role: 'assistant', content: 'x' });
-    await em2.flush();
-    await sql(t.em(), `delete from agents where id = ?`, [agent2.id]);
-    expect((await t.em().findOneOrFail(Message, { id: m2.id })).agent).toBeNull();
-    const [organizationRow] = await sql(t.em(), `select id from organizations where id = ?`, [
-      organization.id,
+    // a foreign key that shares the tenant column cannot SET NULL: the database refuses, the services clear
+    await expect(sql(t.em(), `delete from memories where id = ?`, [newer.id])).rejects.toThrow(
+      /memories_organization_id_superseded_by_foreign/,
+    );
+    await expect(sql(t.em(), `delete from conversations where id = ?`, [conversation.id])).rejects.toThrow(
+      /memories_organization_id_source_conversation_id_foreign/,
+    );
+    await expect(sql(t.em(), `delete from agents where id = ?`, [agent.id])).rejects.toThrow(
+      /_agent_id_foreign/,
+    );
+    await sql(t.em(), `update conversations set last_message_at = now() - interval '3 days' where id = ?`, [
+      conversation.id,
     ]);
-    expect(organizationRow).toBeDefined();
+    expect(await t.em().getRepository(Conversation).deleteInactive(organization.id, 1, 10)).toBe(1);
+    const reread = await t.em().findOneOrFail(Memory, { id: older.id });
+    expect(reread.sourceConversation ?? null).toBeNull();
+    expect(reread.supersededBy?.id).toBe(newer.id);
+    expect(await t.em().findOne(Message, { id: message.id })).toBeNull(); // messages go with their conversation
   });
 });
 
@@ -385,8 +399,8 @@ describe('functions and triggers', () => {
     await sql(t.em(), `update conversations set status = 'idle' where id = ?`, [conversation.id]);
     await sql(
       t.em(),
-      `insert into messages (conversation_id, role, content, token_count) values (?, 'user', 'q', 7), (?, 'assistant', 'a', 30), (?, 'tool', 't', null)`,
-      [conversation.id, conversation.id, conversation.id],
+      `insert into messages (organization_id, conversation_id, role, content, token_count) values (?, ?, 'user', 'q', 7), (?, ?, 'assistant', 'a', 30), (?, ?, 'tool', 't', null)`,
+      [organization.id, conversation.id, organization.id, conversation.id, organization.id, conversation.id],
     );
     const reread = await t.em().findOneOrFail(Conversation, { id: conversation.id });
     expect(reread).toMatchObject({

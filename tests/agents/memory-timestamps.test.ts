@@ -179,9 +179,9 @@ describe('reconstruct_memory_at', () => {
       );
       await sql(
         em,
-        `insert into memory_logs (memory_id, action, new_content, new_importance, new_tier, new_status, created_at)
-         values (?, 'created', 'old row', 5, 'warm', 'active', now())`,
-        [row!.id],
+        `insert into memory_logs (organization_id, memory_id, action, new_content, new_importance, new_tier, new_status, created_at)
+         values (?, ?, 'created', 'old row', 5, 'warm', 'active', now())`,
+        [organization.id, row!.id],
       );
       return row!.id;
     });

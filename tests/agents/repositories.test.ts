@@ -34,7 +34,9 @@ describe('BaseRepository CRUD for every entity (success criterion 3)', () => {
     await em.flush();
     const conversation = em.getRepository(Conversation).create({ organization, agent, user });
     await em.flush();
-    const message = em.getRepository(Message).create({ conversation, role: 'user', content: 'hello' });
+    const message = em
+      .getRepository(Message)
+      .create({ organization, conversation, role: 'user', content: 'hello' });
     const memory = em.getRepository(Memory).create({ organization, memoryType: 'semantic', content: 'fact' });
     await em.flush();
 

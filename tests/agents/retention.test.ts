@@ -45,10 +45,11 @@ async function conversationAged(
   const agent = await makeAgent(em, organization);
   const conversation = await makeConversation(em, organization, agent);
   if (lastMessageDaysAgo !== null) {
-    await sql(em, `insert into messages (conversation_id, role, content) values (?, 'user', ?)`, [
-      conversation.id,
-      SECRET,
-    ]);
+    await sql(
+      em,
+      `insert into messages (organization_id, conversation_id, role, content) values (?, ?, 'user', ?)`,
+      [organization.id, conversation.id, SECRET],
+    );
   }
   await sql(
     em,
@@ -98,10 +99,12 @@ describe('conversation retention', () => {
     expect(results).toEqual([{ organizationId: keeps30.id, retentionDays: 30, deleted: 5, batches: 3 }]);
 
     expect(await remaining([...old, ...recent, ...elsewhere])).toEqual([...recent, ...elsewhere].sort());
-    expect(await t.em().count(Message, { conversation: { $in: old } })).toBe(0);
-    expect(await t.em().count(Message, { conversation: { $in: [recent[0]!, ...elsewhere] } })).toBe(3);
+    expect(await t.em().count(Message, { conversation: { id: { $in: old } } })).toBe(0);
+    expect(await t.em().count(Message, { conversation: { id: { $in: [recent[0]!, ...elsewhere] } } })).toBe(
+      3,
+    );
     const kept = await t.em().findOneOrFail(Memory, { id: memory.id });
-    expect(kept.sourceConversation).toBeNull();
+    expect(kept.sourceConversation ?? null).toBeNull();
 
     expect(logged).toEqual([
       {

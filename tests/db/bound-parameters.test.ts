@@ -81,6 +81,7 @@ describe('bound parameters', () => {
     const conversation = em.create(Conversation, { organization: org, agent, user: owner, title: TRICKY[0] });
     const messages = TRICKY.map((content) =>
       em.create(Message, {
+        organization: org,
         conversation,
         role: 'user',
         content,
@@ -94,7 +95,7 @@ describe('bound parameters', () => {
     const read = db.orm.em.fork();
     const back = await read.find(
       Message,
-      { conversation: conversation.id },
+      { conversation: { id: conversation.id } },
       { orderBy: { createdAt: 'asc', id: 'asc' } },
     );
     expect(back.map((m) => m.content).sort()).toEqual([...TRICKY].sort());

@@ -104,7 +104,7 @@ describe('authentication', () => {
     await expect(mcpClient(t.mcpUrl, 'ovs_nonsense_key')).rejects.toMatchObject({ code: 401 });
     const revoked = await agentWithKey(t.em(), owner.organization);
     const em = t.em();
-    const row = await em.findOneOrFail(ApiKey, { agent: revoked.agent.id });
+    const row = await em.findOneOrFail(ApiKey, { agent: { id: revoked.agent.id } });
     row.revokedAt = new Date();
     await em.flush();
     await expect(mcpClient(t.mcpUrl, revoked.key)).rejects.toMatchObject({ code: 401 });

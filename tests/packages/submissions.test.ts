@@ -64,10 +64,10 @@ describe('POST /api/v1/package-submissions', () => {
     expect(body.counts.packageRequests).toBe(expected);
     expect(body.counts.workflows).toBe(expected);
     const em = t.em();
-    expect(await em.count(PackageRequest, { submission: body.id })).toBe(expected);
-    expect(await em.count(Workflow, { packageRequest: { submission: body.id } })).toBe(expected);
+    expect(await em.count(PackageRequest, { submission: { id: body.id } })).toBe(expected);
+    expect(await em.count(Workflow, { packageRequest: { submission: { id: body.id } } })).toBe(expected);
     // every name@version is in the shared catalogue
-    const requests = await em.find(PackageRequest, { submission: body.id });
+    const requests = await em.find(PackageRequest, { submission: { id: body.id } });
     const inCatalogue = await em.count(Package, {
       $or: requests.map((r) => ({ name: r.packageName, version: r.packageVersion })),
     });
@@ -75,10 +75,14 @@ describe('POST /api/v1/package-submissions', () => {
     // the LICENSE check ran for each; license counts add up
     const { pass, fail, unknown } = body.counts.license;
     expect(pass + fail + unknown).toBe(expected);
-    expect(await em.count(CheckResult, { workflow: { packageRequest: { submission: body.id } } })).toBe(
-      expected,
+    expect(
+      await em.count(CheckResult, { workflow: { packageRequest: { submission: { id: body.id } } } }),
+    ).toBe(expected);
+    const stored = await em.findOneOrFail(
+      PackageSubmission,
+      { id: body.id },
+      { populate: ['packageLockJson'] },
     );
-    const stored = await em.findOneOrFail(PackageSubmission, body.id, { populate: ['packageLockJson'] });
     expect(stored.packageLockJson.name).toBe('oversight');
     expect(stored.user?.id).toBe(owner.user.id);
   });
@@ -137,7 +141,7 @@ describe('POST /api/v1/package-submissions', () => {
     const res = await submit(t, headers, lockfiles.v1());
     expect(res.json().counts.license).toEqual({ pass: 1, fail: 1, unknown: 4 });
     const checks = await t.em().find(CheckResult, {
-      workflow: { packageRequest: { submission: res.json().id, packageName: 'is-odd' } },
+      workflow: { packageRequest: { submission: { id: res.json().id }, packageName: 'is-odd' } },
     });
     expect(checks[0]!.results).toMatchObject({ license: 'MIT', source: 'catalogue' });
     // restore the shared catalogue for the other tests
@@ -174,7 +178,7 @@ describe('POST /api/v1/package-submissions', () => {
       action: 'package_submission.status_changed',
     });
     expect(changed.details).toMatchObject({ before: { status: 'pending' }, after: { status: 'checking' } });
-    const requests = await em.find(PackageRequest, { submission: id }, { populate: ['workflow'] });
+    const requests = await em.find(PackageRequest, { submission: { id } }, { populate: ['workflow'] });
     for (const r of requests) {
       const trail = await em.find(
         AuditLog,

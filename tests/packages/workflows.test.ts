@@ -71,7 +71,9 @@ describe('workflow state machine', () => {
       'LICENSE',
       'TRIVY',
     ]);
-    const usages = await t.em().find(PackageUsage, { packageRequest: res.json().workflow.packageRequest.id });
+    const usages = await t
+      .em()
+      .find(PackageUsage, { packageRequest: { id: res.json().workflow.packageRequest.id } });
     expect(usages.map((u) => u.projectName)).toEqual(['fixture-v2']);
     const trail = await t
       .em()
@@ -105,9 +107,9 @@ describe('workflow state machine', () => {
     const late = await trivy(id, 'pass');
     expect(late.statusCode).toBe(409);
     expect(late.json().message).toMatch(/rejected/);
-    expect(await t.em().count(PackageUsage, { packageRequest: res.json().workflow.packageRequest.id })).toBe(
-      0,
-    );
+    expect(
+      await t.em().count(PackageUsage, { packageRequest: { id: res.json().workflow.packageRequest.id } }),
+    ).toBe(0);
   });
 
   it('needs review when TRIVY is unknown; only an admin or owner decides, once', async () => {

@@ -79,7 +79,7 @@ describe('concurrent responses', () => {
       expect(stored.status).toBe('answered');
       expect(stored.response).toEqual({ choice: `option-${winner}` });
       expect(stored.respondedBy?.id).toBe(reviewers[winner]!.user.id);
-      expect(await t.em().count(WebhookDelivery, { request: request.id })).toBe(1);
+      expect(await t.em().count(WebhookDelivery, { request: { id: request.id } })).toBe(1);
       const answered = await t.em().count(AuditLog, {
         resourceId: request.id,
         action: 'consultation_request.answered',
@@ -130,7 +130,7 @@ describe('concurrent responses', () => {
       expect(res.json().details.status).toBe('expired');
       const stored = await t.em().findOneOrFail(ConsultationRequest, { id: request.id });
       expect(stored).toMatchObject({ status: 'expired', response: null });
-      expect(await t.em().count(WebhookDelivery, { request: request.id })).toBe(0);
+      expect(await t.em().count(WebhookDelivery, { request: { id: request.id } })).toBe(0);
     },
   );
 

@@ -113,7 +113,7 @@ describe('POST /api/v1/requests', () => {
       expect(res.statusCode, expiresAt).toBe(400);
       expect(res.json().fields.map((f: { field: string }) => f.field)).toContain('body.expiresAt');
     }
-    expect(await t.em().count(ConsultationRequest, { agent: agent.agent.id })).toBe(0);
+    expect(await t.em().count(ConsultationRequest, { agent: { id: agent.agent.id } })).toBe(0);
   });
 
   it('refuses a callbackUrl with credentials in it, without echoing them', async () => {
@@ -128,7 +128,7 @@ describe('POST /api/v1/requests', () => {
       expect(res.json().message).toMatch(/callbackUrl is not allowed: credentials/);
       expect(res.body).not.toMatch(/hunter2|hook-user/);
     }
-    expect(await t.em().count(ConsultationRequest, { agent: agent.agent.id })).toBe(0);
+    expect(await t.em().count(ConsultationRequest, { agent: { id: agent.agent.id } })).toBe(0);
   });
 });
 
@@ -165,7 +165,7 @@ describe('POST /api/v1/requests/:id/respond', () => {
       respondedById: member.user.id,
     });
     expect(res.json().respondedAt).not.toBeNull();
-    const deliveries = await t.em().find(WebhookDelivery, { request: request.id });
+    const deliveries = await t.em().find(WebhookDelivery, { request: { id: request.id } });
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]).toMatchObject({
       event: 'request.answered',
@@ -186,7 +186,7 @@ describe('POST /api/v1/requests/:id/respond', () => {
     const res = await respond(admin, request.id, { text: 'Tell them we are sorry.' });
     expect(res.statusCode).toBe(200);
     expect(res.json().response).toEqual({ text: 'Tell them we are sorry.' });
-    const [delivery] = await t.em().find(WebhookDelivery, { request: request.id });
+    const [delivery] = await t.em().find(WebhookDelivery, { request: { id: request.id } });
     expect(delivery!.url).toBe('https://agents.example.com/inbox');
   });
 
@@ -243,7 +243,7 @@ describe('POST /api/v1/requests/:id/respond', () => {
     expect(res.json().details.status).toBe('cancelled');
     const stored = await t.em().findOneOrFail(ConsultationRequest, { id: request.id });
     expect(stored.response).toEqual({ choice: 'approve' });
-    expect(await t.em().count(WebhookDelivery, { request: request.id })).toBe(1);
+    expect(await t.em().count(WebhookDelivery, { request: { id: request.id } })).toBe(1);
   });
 });
 

@@ -60,7 +60,7 @@ const answer = (
   });
 
 const deliveriesOf = (requestId: string) =>
-  t.em().find(WebhookDelivery, { request: requestId }, { orderBy: [{ attempt: 'asc' }] });
+  t.em().find(WebhookDelivery, { request: { id: requestId } }, { orderBy: [{ attempt: 'asc' }] });
 
 describe('webhook delivery, end to end against a receiver on 127.0.0.1', () => {
   it('retries with backoff after two failures, then delivers a payload the receiver can verify', async () => {
@@ -419,7 +419,7 @@ describe('two workers', () => {
       const events = r.received.map((x) => x.headers['x-oversight-delivery']);
       expect(events).toHaveLength(20);
       expect(new Set(events).size).toBe(20);
-      const rows = await t.em().find(WebhookDelivery, { request: { $in: ids } });
+      const rows = await t.em().find(WebhookDelivery, { request: { id: { $in: ids } } });
       expect(rows).toHaveLength(20);
       expect(rows.every((d) => d.status === 'succeeded' && d.attempt === 1)).toBe(true);
     },

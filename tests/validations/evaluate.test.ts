@@ -104,7 +104,7 @@ describe('ValidationService.evaluate', () => {
     expect(await decide()).toBe('needs_review');
     // an approval older than the window no longer counts
     const em = t.em();
-    const approved = await em.find(Validation, { registeredAgent: a.agent.id, decision: 'approved' });
+    const approved = await em.find(Validation, { registeredAgent: { id: a.agent.id }, decision: 'approved' });
     for (const v of approved) v.createdAt = new Date(Date.now() - 25 * 3600 * 1000);
     await em.flush();
     expect(await decide()).toBe('approved');

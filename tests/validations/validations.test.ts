@@ -54,7 +54,7 @@ describe('POST /api/v1/validations', () => {
     });
     expect(body.findings.map((f: { layerId: string }) => f.layerId)).toEqual(['L1', 'L4']);
     const em = t.em();
-    expect(await em.count(Finding, { validation: body.id })).toBe(2);
+    expect(await em.count(Finding, { validation: { id: body.id } })).toBe(2);
     const audit = await em.findOneOrFail(AuditLog, { resourceType: 'validation', resourceId: body.id });
     expect(audit.agentId).toBe(agent.agent.id);
     expect(audit.action).toBe('validation.recorded');

@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { tenantKey } from '../../common/tenant.entity.js';
 import { baseProperties, setUpdatedAtTrigger } from '../../common/base.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { User } from '../identity/user.entity.js';
 import { authNotifyTriggers } from '../../db/notify-triggers.js';
 import { AgentRepository } from './agent.repository.js';
@@ -23,8 +23,8 @@ export const AgentSchema = defineEntity({
   tableName: 'agents',
   repository: () => AgentRepository,
   properties: {
+    organization: () => tenantKey(),
     ...baseProperties(),
-    organization: () => p.manyToOne(Organization).ref().deleteRule('cascade'),
     name: p.string().length(255),
     slug: p.string().length(100),
     tagline: p.text().nullable(),

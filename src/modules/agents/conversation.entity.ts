@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { baseProperties, setUpdatedAtTrigger, timestamptz } from '../../common/base.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { User } from '../identity/user.entity.js';
 import { Agent } from './agent.entity.js';
 import { ConversationRepository } from './conversation.repository.js';
@@ -16,10 +16,17 @@ export const ConversationSchema = defineEntity({
   tableName: 'conversations',
   repository: () => ConversationRepository,
   properties: {
+    organization: () => tenantKey(),
     ...baseProperties(),
-    organization: () =>
-      p.manyToOne(Organization).ref().deleteRule('cascade').index('conversations_organization_id_index'),
-    agent: () => p.manyToOne(Agent).ref().deleteRule('cascade').index('conversations_agent_id_index'),
+    agent: () =>
+      p
+        .manyToOne(Agent)
+        .ref()
+        .deleteRule('cascade')
+        .joinColumns('organization_id', 'agent_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action')
+        .index(),
     user: () =>
       p.manyToOne(User).ref().nullable().deleteRule('set null').index('conversations_user_id_index'),
     title: p.string().length(500).nullable(),

@@ -22,7 +22,7 @@ const listed = preparedVariants<string, Values, ConversationView, ConversationRo
       .select('*')
       .where({
         organization: value('organizationId'),
-        ...(shape.includes('a') ? { agent: value('agentId') } : {}),
+        ...(shape.includes('a') ? { agent: { id: value('agentId') } } : {}),
         ...(shape.includes('u') ? { user: value('userId') } : {}),
         ...(shape.includes('s') ? { status: value('status') as ConversationStatus } : {}),
       })
@@ -48,7 +48,8 @@ export class ConversationRepository extends BaseRepository<Conversation> {
   /**
    * Retention: deletes up to `limit` conversations of the organization whose last activity (the last
    * message, else the creation) is more than `days` days old, oldest first, in one statement; their
-   * messages go with them (CASCADE) and memories keep existing without their source (SET NULL). Rows
+   * messages go with them (CASCADE) and memories keep existing without their source (cleared here: a
+   * foreign key that shares the tenant column cannot SET NULL). Rows
    * another transaction holds (a message being posted) are skipped for this batch. Returns the count.
    */
   async deleteInactive(organizationId: string, days: number, limit: number): Promise<number> {
@@ -58,9 +59,13 @@ export class ConversationRepository extends BaseRepository<Conversation> {
          select id from conversations
          where organization_id = ? and coalesce(last_message_at, created_at) < now() - make_interval(days => ?)
          order by coalesce(last_message_at, created_at), id
-         limit ? for update skip locked)
-       delete from conversations c using expired where c.id = expired.id returning c.id`,
-      [organizationId, days, limit],
+         limit ? for update skip locked),
+       unlinked as (
+         update memories m set source_conversation_id = null from expired
+         where m.organization_id = ? and m.source_conversation_id = expired.id)
+       delete from conversations c using expired
+       where c.organization_id = ? and c.id = expired.id returning c.id`,
+      [organizationId, days, limit, organizationId, organizationId],
     );
     return rows.length;
   }

@@ -134,8 +134,9 @@ export class ConversationService {
     const agentId =
       caller.kind === 'agent' ? caller.agentId : input.role === 'assistant' ? conversation.agent.id : null;
     const message = this.em.getRepository(Message).create({
+      organization: conversation.organization,
       conversation,
-      agent: agentId,
+      agent: agentId ? [caller.organizationId, agentId] : null,
       role: input.role,
       content: input.content,
       toolCalls: input.toolCalls ?? null,
@@ -151,7 +152,9 @@ export class ConversationService {
   /** Read model of a conversation's messages, oldest first. */
   async listMessages(caller: Caller, conversationId: string, limit?: number): Promise<MessageView[]> {
     const conversation = await this.get(caller, conversationId);
-    return this.em.getRepository(Message).viewsOfConversations([conversation.id], limit);
+    return this.em
+      .getRepository(Message)
+      .viewsOfConversations(conversation.organization.id, [conversation.id], limit);
   }
 
   /** Records a person's (or agent's) rating of a message: positive or negative, with an optional comment. */
@@ -164,7 +167,7 @@ export class ConversationService {
     // tenant-scoped lookup: another organization's message is not found, as an unknown one
     const message = await this.em
       .getRepository(Message)
-      .findOne({ id: messageId, conversation: { organization: caller.organizationId } });
+      .findOne({ organization: caller.organizationId, id: messageId });
     if (!message) throw new NotFoundError('Message', messageId);
     await this.get(caller, message.conversation.id).catch((error: unknown) => {
       throw error instanceof NotFoundError ? new NotFoundError('Message', messageId) : error;

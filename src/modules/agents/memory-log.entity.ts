@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
 import { MEMORY_STATUSES, MEMORY_TIERS, type MemoryLogAction } from './enums.js';
 import { MemoryLogRepository } from './memory-log.repository.js';
@@ -13,6 +14,8 @@ export const MemoryLogSchema = defineEntity({
   tableName: 'memory_logs',
   repository: () => MemoryLogRepository,
   properties: {
+    /** The tenant, first column of the key like every tenant table's, without a foreign key: the history outlives it. */
+    organizationId: p.uuid().primary(),
     id: idProperty(),
     memoryId: p.uuid(),
     action: p.text().$type<MemoryLogAction>(),
@@ -31,7 +34,10 @@ export const MemoryLogSchema = defineEntity({
     createdAt: createdAtProperty(),
   },
   indexes: [
-    { name: 'memory_logs_memory_id_created_at_index', properties: ['memoryId', 'createdAt'] },
+    {
+      name: 'memory_logs_memory_id_created_at_index',
+      properties: ['organizationId', 'memoryId', 'createdAt'],
+    },
     { name: 'memory_logs_created_at_index', properties: ['createdAt'] },
   ],
   triggers: [

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
 import { Memory } from './memory.entity.js';
 
@@ -7,8 +8,17 @@ export const MemoryTagSchema = defineEntity({
   name: 'MemoryTag',
   tableName: 'memory_tags',
   properties: {
+    organization: () => tenantKey(),
     id: idProperty(),
-    memory: () => p.manyToOne(Memory).ref().deleteRule('cascade').index('memory_tags_memory_id_index'),
+    memory: () =>
+      p
+        .manyToOne(Memory)
+        .ref()
+        .deleteRule('cascade')
+        .joinColumns('organization_id', 'memory_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action')
+        .index(),
     tag: p.text().index('memory_tags_tag_index'),
     createdAt: createdAtProperty(),
   },

@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { VectorType } from 'pgvector/mikro-orm';
 import { baseProperties, setUpdatedAtTrigger, timestamptz } from '../../common/base.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { User } from '../identity/user.entity.js';
 import { Agent } from './agent.entity.js';
 import { Conversation } from './conversation.entity.js';
@@ -43,9 +43,17 @@ export const MemorySchema = defineEntity({
   tableName: 'memories',
   repository: () => MemoryRepository,
   properties: {
+    organization: () => tenantKey(),
     ...baseProperties(),
-    organization: () => p.manyToOne(Organization).ref().deleteRule('cascade'),
-    agent: () => p.manyToOne(Agent).ref().nullable().deleteRule('cascade'),
+    agent: () =>
+      p
+        .manyToOne(Agent)
+        .ref()
+        .nullable()
+        .deleteRule('cascade')
+        .joinColumns('organization_id', 'agent_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action'),
     user: () => p.manyToOne(User).ref().nullable().deleteRule('cascade'),
     memoryType: p.enum(MEMORY_TYPES).nativeEnumName('memory_type_enum'),
     content: p.text(),
@@ -56,12 +64,28 @@ export const MemorySchema = defineEntity({
     accessCount: p.integer().default(0),
     isPinned: p.boolean().default(false),
     sourceType: p.enum(MEMORY_SOURCES).nativeEnumName('memory_source').default('explicit'),
-    sourceConversation: () => p.manyToOne(Conversation).ref().nullable().deleteRule('set null'),
+    /** The retention job that deletes a conversation clears it first (ConversationRepository). */
+    sourceConversation: () =>
+      p
+        .manyToOne(Conversation)
+        .ref()
+        .nullable()
+        .deleteRule('no action')
+        .joinColumns('organization_id', 'source_conversation_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action'),
     sourceMessageIds: p.array().columnType('uuid[]').defaultRaw(`'{}'`),
     extractionModel: p.text().nullable(),
     version: p.integer().default(1),
     supersededBy: () =>
-      p.manyToOne(MemorySchema).ref().nullable().deleteRule('set null').fieldName('superseded_by'),
+      p
+        .manyToOne(MemorySchema)
+        .ref()
+        .nullable()
+        .deleteRule('no action')
+        .joinColumns('organization_id', 'superseded_by')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action'),
     contradicts: p.array().columnType('uuid[]').defaultRaw(`'{}'`),
     relatedTo: p.array().columnType('uuid[]').defaultRaw(`'{}'`),
     metadata: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
@@ -138,10 +162,15 @@ export const MemorySchema = defineEntity({
       timing: 'after',
       events: ['insert', 'update', 'delete'],
       forEach: 'row',
+      // The floor of an entry's stamp is read into a variable first: on Citus the trigger runs on the shard,
+      // whose planner refuses a subquery inside INSERT … VALUES.
       body: `
+  declare
+    last_at timestamptz;
+  begin
   if tg_op = 'INSERT' then
-    insert into memory_logs (memory_id, action, new_content, new_importance, new_tier, new_status, changed_by, reason, conversation_id, related_memory_ids, created_at)
-    values (NEW.id, 'created', NEW.content, NEW.importance, NEW.tier, NEW.status,
+    insert into memory_logs (organization_id, memory_id, action, new_content, new_importance, new_tier, new_status, changed_by, reason, conversation_id, related_memory_ids, created_at)
+    values (NEW.organization_id, NEW.id, 'created', NEW.content, NEW.importance, NEW.tier, NEW.status,
       coalesce(nullif(current_setting('oversight.actor', true), ''), 'sql:' || current_user),
       nullif(current_setting('oversight.reason', true), ''), NEW.source_conversation_id, NEW.related_to,
       date_trunc('milliseconds', least(NEW.created_at, clock_timestamp())));
@@ -149,24 +178,27 @@ export const MemorySchema = defineEntity({
   elsif tg_op = 'UPDATE' then
     if NEW.content is distinct from OLD.content or NEW.importance is distinct from OLD.importance
       or NEW.tier is distinct from OLD.tier or NEW.status is distinct from OLD.status then
-      insert into memory_logs (memory_id, action, old_content, new_content, old_importance, new_importance, old_tier, new_tier, old_status, new_status, changed_by, reason, conversation_id, related_memory_ids, created_at)
-      values (NEW.id, 'updated', OLD.content, NEW.content, OLD.importance, NEW.importance, OLD.tier, NEW.tier, OLD.status, NEW.status,
+      select max(created_at) + interval '1 millisecond' into last_at
+        from memory_logs where organization_id = NEW.organization_id and memory_id = NEW.id;
+      insert into memory_logs (organization_id, memory_id, action, old_content, new_content, old_importance, new_importance, old_tier, new_tier, old_status, new_status, changed_by, reason, conversation_id, related_memory_ids, created_at)
+      values (NEW.organization_id, NEW.id, 'updated', OLD.content, NEW.content, OLD.importance, NEW.importance, OLD.tier, NEW.tier, OLD.status, NEW.status,
         coalesce(nullif(current_setting('oversight.actor', true), ''), 'sql:' || current_user),
         nullif(current_setting('oversight.reason', true), ''), NEW.source_conversation_id,
         array_remove(array[NEW.superseded_by], null),
-        greatest(date_trunc('milliseconds', least(NEW.updated_at, clock_timestamp())),
-          (select max(created_at) + interval '1 millisecond' from memory_logs where memory_id = NEW.id)));
+        greatest(date_trunc('milliseconds', least(NEW.updated_at, clock_timestamp())), last_at));
     end if;
     return NEW;
   else
-    insert into memory_logs (memory_id, action, old_content, old_importance, old_tier, old_status, changed_by, reason, conversation_id, related_memory_ids, created_at)
-    values (OLD.id, 'deleted', OLD.content, OLD.importance, OLD.tier, OLD.status,
+    select max(created_at) + interval '1 millisecond' into last_at
+      from memory_logs where organization_id = OLD.organization_id and memory_id = OLD.id;
+    insert into memory_logs (organization_id, memory_id, action, old_content, old_importance, old_tier, old_status, changed_by, reason, conversation_id, related_memory_ids, created_at)
+    values (OLD.organization_id, OLD.id, 'deleted', OLD.content, OLD.importance, OLD.tier, OLD.status,
       coalesce(nullif(current_setting('oversight.actor', true), ''), 'sql:' || current_user),
       nullif(current_setting('oversight.reason', true), ''), OLD.source_conversation_id, '{}',
-      greatest(date_trunc('milliseconds', clock_timestamp()),
-        (select max(created_at) + interval '1 millisecond' from memory_logs where memory_id = OLD.id)));
+      greatest(date_trunc('milliseconds', clock_timestamp()), last_at));
     return OLD;
-  end if;`,
+  end if;
+  end;`,
     },
   ],
 });

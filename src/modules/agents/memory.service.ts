@@ -142,11 +142,11 @@ export class MemoryService {
       {
         organization: caller.organizationId,
         ...(filter.memoryType ? { memoryType: filter.memoryType } : {}),
-        ...(filter.agentId ? { agent: filter.agentId } : {}),
+        ...(filter.agentId ? { agent: { id: filter.agentId } } : {}),
         ...(filter.userId ? { user: filter.userId } : {}),
         ...(filter.status ? { status: filter.status } : {}),
         ...(caller.kind === 'agent'
-          ? { $or: [{ memoryType: { $ne: 'agent_private' as const } }, { agent: caller.agentId! }] }
+          ? { $or: [{ memoryType: { $ne: 'agent_private' as const } }, { agent: { id: caller.agentId! } }] }
           : {}),
       },
       { populate: ['tags'], orderBy: { createdAt: 'desc', id: 'desc' }, limit: filter.limit ?? 50 },
@@ -202,7 +202,8 @@ export class MemoryService {
         status: input.status ?? 'active',
         expiresAt: input.expiresAt ?? null,
       });
-      for (const tag of normalizeTags(input.tags ?? [])) this.em.create(MemoryTag, { memory, tag });
+      for (const tag of normalizeTags(input.tags ?? []))
+        this.em.create(MemoryTag, { organization: memory.organization, memory, tag });
       await this.em.flush();
       return memory;
     });
@@ -252,7 +253,7 @@ export class MemoryService {
       }
       if (patch.supersededBy !== undefined) {
         memory.supersededBy = patch.supersededBy
-          ? this.em.getReference(Memory, patch.supersededBy, { wrapped: true })
+          ? this.em.getReference(Memory, [caller.organizationId, patch.supersededBy], { wrapped: true })
           : null;
         if (patch.supersededBy && patch.status === undefined) memory.status = 'superseded';
       }
@@ -262,7 +263,8 @@ export class MemoryService {
           if (!wanted.has(tag.tag)) this.em.remove(tag);
           wanted.delete(tag.tag);
         }
-        for (const tag of wanted) this.em.create(MemoryTag, { memory, tag });
+        for (const tag of wanted)
+          this.em.create(MemoryTag, { organization: memory.organization, memory, tag });
       }
       await this.em.flush();
       return memory;
@@ -293,6 +295,12 @@ export class MemoryService {
       );
     }
     await this.asActor(caller, reason, async () => {
+      // what it superseded points at it; a foreign key that shares the tenant column cannot SET NULL
+      await this.em.nativeUpdate(
+        Memory,
+        { organization: caller.organizationId, supersededBy: { id: memory.id } },
+        { supersededBy: null },
+      );
       this.em.remove(memory);
       await this.em.flush();
     });

@@ -4,7 +4,7 @@ import { Message } from './message.entity.js';
 import { messageOfRow, type MessageRow, type MessageView } from './conversation.view.js';
 
 const ofConversations = new PreparedQuery<
-  { conversationIds: string[]; limit: number },
+  { organizationId: string; conversationIds: string[]; limit: number },
   MessageView,
   MessageRow
 >(
@@ -12,7 +12,10 @@ const ofConversations = new PreparedQuery<
     em
       .createQueryBuilder(Message, 'm')
       .select('*')
-      .where({ conversation: { $in: [value('conversationIds')] } }) // `in (?)`: the list goes in whole
+      .where({
+        organization: value('organizationId'),
+        conversation: { id: { $in: [value('conversationIds')] } }, // `in (?)`: the list goes in whole
+      })
       .orderBy({ conversation: 'asc', createdAt: 'asc', id: 'asc' })
       .limit(numberValue(value, 'limit')),
   messageOfRow,
@@ -24,8 +27,12 @@ export class MessageRepository extends BaseRepository<Message> {
    * Read model: the messages of these conversations (already checked to be the caller's), each
    * conversation's in the order they were written (served by (conversation_id, created_at)).
    */
-  viewsOfConversations(conversationIds: string[], limit = 200): Promise<MessageView[]> {
+  viewsOfConversations(
+    organizationId: string,
+    conversationIds: string[],
+    limit = 200,
+  ): Promise<MessageView[]> {
     if (!conversationIds.length) return Promise.resolve([]);
-    return ofConversations.all(this.getEntityManager(), { conversationIds, limit });
+    return ofConversations.all(this.getEntityManager(), { organizationId, conversationIds, limit });
   }
 }

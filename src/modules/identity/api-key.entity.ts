@@ -28,8 +28,21 @@ export const ApiKeySchema = defineEntity({
         .deleteRule('cascade')
         .index('api_keys_organization_id_index'),
     user: () => p.manyToOne(User).ref().nullable().deleteRule('cascade').index('api_keys_user_id_index'),
-    /** The agent this key authenticates (seed 001), or null for a person's key. */
-    agent: () => p.manyToOne(Agent).ref().nullable().deleteRule('cascade').index('api_keys_agent_id_index'),
+    /**
+     * The agent this key authenticates (seed 001), or null for a person's key. No foreign key: on Citus
+     * `api_keys` is a reference table (a person's key belongs to no tenant) and a reference table cannot
+     * point into a distributed one. Agents are archived, never deleted, and a key is only issued for an
+     * agent the service has loaded in its organization; the organization's deletion removes both.
+     */
+    agent: () =>
+      p
+        .manyToOne(Agent)
+        .ref()
+        .nullable()
+        .joinColumns('organization_id', 'agent_id')
+        .referencedColumnNames('organization_id', 'id')
+        .createForeignKeyConstraint(false)
+        .index(),
     createdBy: () => p.manyToOne(User).ref().nullable().deleteRule('set null'),
     scopes: p.array<ApiKeyScope>().columnType('text[]').defaultRaw(`'{}'`),
     expiresAt: timestamptz().nullable(),

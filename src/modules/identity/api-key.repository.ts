@@ -129,7 +129,11 @@ export class ApiKeyRepository extends BaseRepository<ApiKey> {
     owner: { user?: string; agent?: string } = {},
   ): Promise<ApiKey[]> {
     return this.find(
-      { organization: organizationId, ...owner },
+      {
+        organization: organizationId,
+        ...(owner.user && { user: owner.user }),
+        ...(owner.agent && { agent: { id: owner.agent } }),
+      },
       { orderBy: { createdAt: 'desc', id: 'desc' } },
     );
   }

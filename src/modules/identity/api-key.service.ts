@@ -64,7 +64,7 @@ export class ApiKeyService {
       createdBy: actor.userId ?? null,
       scopes: [...new Set(input.scopes)],
       expiresAt: input.expiresAt,
-      agent: input.agentId ?? null,
+      agent: input.agentId && input.organization ? [input.organization.id, input.agentId] : null,
     });
     this.em.getRepository(AuditLog).record(actor, {
       organizationId: input.organization?.id ?? null,

@@ -1,9 +1,9 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
 import { authNotifyTriggers } from '../../db/notify-triggers.js';
 import { MEMBERSHIP_ROLES } from './enums.js';
 import { MembershipRepository } from './membership.repository.js';
-import { Organization } from './organization.entity.js';
 import { User } from './user.entity.js';
 
 /** A user's role in an organization (seed 004 `team_membership`), unique per user and organization. */
@@ -12,10 +12,9 @@ export const MembershipSchema = defineEntity({
   tableName: 'memberships',
   repository: () => MembershipRepository,
   properties: {
+    organization: () => tenantKey(),
     id: idProperty(),
     user: () => p.manyToOne(User).ref().deleteRule('cascade').index('memberships_user_id_index'),
-    organization: () =>
-      p.manyToOne(Organization).ref().deleteRule('cascade').index('memberships_organization_id_index'),
     role: p.enum(MEMBERSHIP_ROLES).nativeEnumName('user_role'),
     createdAt: createdAtProperty(),
   },

@@ -71,7 +71,7 @@ export class DecisionHistoryRepository {
               l.user_id, coalesce(u.display_name, u.email) as user_name, l.agent_id, a.name as agent_name
          from audit_logs l
          left join users u on u.id = l.user_id
-         left join agents a on a.id = l.agent_id
+         left join agents a on a.organization_id = l.organization_id and a.id = l.agent_id
         where l.organization_id = ?
           and (l.action in (${DECISION_ACTIONS.slice(0, 4)
             .map(() => '?')

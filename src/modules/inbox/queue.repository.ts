@@ -93,7 +93,7 @@ export class QueueRepository {
     return {
       sql: `${select}
               from consultation_requests r
-              left join agents a on a.id = r.agent_id
+              left join agents a on a.organization_id = r.organization_id and a.id = r.agent_id
               left join users u on u.id = r.responded_by_id
              where r.organization_id = ? and ${where} ${ks.where}
              order by ${ks.order} limit ?`,
@@ -137,7 +137,7 @@ export class QueueRepository {
     return {
       sql: `${select}
               from validations v
-              left join agents a on a.id = v.registered_agent_id
+              left join agents a on a.organization_id = v.organization_id and a.id = v.registered_agent_id
               left join users u on u.id = v.reviewed_by_id
              where v.organization_id = ? and ${where} ${ks.where}
              order by ${ks.order} limit ?`,
@@ -180,9 +180,9 @@ export class QueueRepository {
     return {
       sql: `${select}
               from workflows w
-              join package_requests pr on pr.id = w.package_request_id
-              join package_submissions s on s.id = pr.submission_id
-              left join agents a on a.id = s.agent_id
+              join package_requests pr on pr.organization_id = w.organization_id and pr.id = w.package_request_id
+              join package_submissions s on s.organization_id = w.organization_id and s.id = pr.submission_id
+              left join agents a on a.organization_id = w.organization_id and a.id = s.agent_id
               left join users u on u.id = w.reviewed_by_id
              where w.organization_id = ? and ${where} ${ks.where}
              order by ${ks.order} limit ?`,

@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { CHECK_STATUSES, CHECK_TYPES } from './enums.js';
 import { Workflow } from './workflow.entity.js';
 
@@ -12,9 +12,16 @@ export const CheckResultSchema = defineEntity({
   name: 'CheckResult',
   tableName: 'check_results',
   properties: {
+    organization: () => tenantKey(),
     id: idProperty(),
-    organization: () => p.manyToOne(Organization).ref().deleteRule('cascade'),
-    workflow: () => p.manyToOne(Workflow).ref().deleteRule('cascade'),
+    workflow: () =>
+      p
+        .manyToOne(Workflow)
+        .ref()
+        .deleteRule('cascade')
+        .joinColumns('organization_id', 'workflow_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action'),
     checkType: p.enum(CHECK_TYPES).nativeEnumName('check_type'),
     status: p.enum(CHECK_STATUSES).nativeEnumName('check_status'),
     results: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),
@@ -25,7 +32,6 @@ export const CheckResultSchema = defineEntity({
       name: 'check_results_workflow_id_check_type_created_at_index',
       properties: ['workflow', 'checkType', 'createdAt'],
     },
-    { name: 'check_results_organization_id_index', properties: ['organization'] },
   ],
 });
 

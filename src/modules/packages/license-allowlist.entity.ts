@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { tenantKey } from '../../common/tenant.entity.js';
 import { baseProperties } from '../../common/base.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { User } from '../identity/user.entity.js';
 
 /**
@@ -11,8 +11,8 @@ export const LicenseAllowlistSchema = defineEntity({
   name: 'LicenseAllowlist',
   tableName: 'license_allowlist',
   properties: {
+    organization: () => tenantKey(),
     ...baseProperties(),
-    organization: () => p.manyToOne(Organization).ref().deleteRule('cascade'),
     licenseIdentifier: p.string().length(100),
     licenseName: p.string().length(255),
     description: p.text().nullable(),

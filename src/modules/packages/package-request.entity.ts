@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { baseProperties } from '../../common/base.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { PACKAGE_REQUEST_STATUSES } from './enums.js';
 import { PackageSubmission } from './package-submission.entity.js';
 import { Workflow } from './workflow.entity.js';
@@ -14,9 +14,16 @@ export const PackageRequestSchema = defineEntity({
   name: 'PackageRequest',
   tableName: 'package_requests',
   properties: {
+    organization: () => tenantKey(),
     ...baseProperties(),
-    organization: () => p.manyToOne(Organization).ref().deleteRule('cascade'),
-    submission: () => p.manyToOne(PackageSubmission).ref().deleteRule('cascade'),
+    submission: () =>
+      p
+        .manyToOne(PackageSubmission)
+        .ref()
+        .deleteRule('cascade')
+        .joinColumns('organization_id', 'submission_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action'),
     packageName: p.string().length(214),
     packageVersion: p.string().length(255),
     license: p.string().length(255).nullable(),

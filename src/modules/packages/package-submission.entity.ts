@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { baseProperties } from '../../common/base.entity.js';
 import { Agent } from '../agents/agent.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { User } from '../identity/user.entity.js';
 import { SUBMISSION_STATUSES } from './enums.js';
 import { PackageRequest } from './package-request.entity.js';
@@ -16,12 +16,20 @@ export const PackageSubmissionSchema = defineEntity({
   tableName: 'package_submissions',
   repository: () => PackageSubmissionRepository,
   properties: {
+    organization: () => tenantKey(),
     ...baseProperties(),
-    organization: () => p.manyToOne(Organization).ref().deleteRule('cascade'),
     user: () =>
       p.manyToOne(User).ref().nullable().deleteRule('set null').index('package_submissions_user_id_index'),
     agent: () =>
-      p.manyToOne(Agent).ref().nullable().deleteRule('set null').index('package_submissions_agent_id_index'),
+      p
+        .manyToOne(Agent)
+        .ref()
+        .nullable()
+        .deleteRule('no action')
+        .joinColumns('organization_id', 'agent_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action')
+        .index(),
     projectName: p.string().length(255),
     projectVersion: p.string().length(100).nullable(),
     lockfileVersion: p.smallint(),

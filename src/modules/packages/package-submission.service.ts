@@ -57,7 +57,7 @@ export class PackageSubmissionService {
       const submission = em.create(PackageSubmission, {
         organization,
         user: caller.kind === 'user' ? caller.userId : null,
-        agent: caller.kind === 'agent' ? caller.agentId : null,
+        agent: caller.kind === 'agent' ? [caller.organizationId, caller.agentId!] : null,
         projectName: lockfile.projectName,
         projectVersion: lockfile.projectVersion,
         lockfileVersion: lockfile.lockfileVersion,
@@ -124,7 +124,7 @@ export class PackageSubmissionService {
         Workflow,
         {
           status: 'pending',
-          packageRequest: { submission: submission.id, ...(requestIds && { id: { $in: requestIds } }) },
+          packageRequest: { submission, ...(requestIds && { id: { $in: requestIds } }) },
         },
         { populate: ['packageRequest'], orderBy: { packageRequest: { packageName: 'asc' } } },
       );
@@ -134,7 +134,7 @@ export class PackageSubmissionService {
       await em.flush();
       engine.settleSubmission(
         submission,
-        await em.getRepository(Workflow).countByStatusForSubmission(submission.id),
+        await em.getRepository(Workflow).countByStatusForSubmission(submission),
       );
       return { submission, license };
     });
@@ -157,7 +157,7 @@ export class PackageSubmissionService {
     const submission = await this.em
       .getRepository(PackageSubmission)
       .getInOrganization(caller.organizationId, id);
-    const workflowStatuses = await this.em.getRepository(Workflow).countByStatusForSubmission(submission.id);
+    const workflowStatuses = await this.em.getRepository(Workflow).countByStatusForSubmission(submission);
     return { submission, workflowStatuses };
   }
 
@@ -171,7 +171,7 @@ export class PackageSubmissionService {
     const { submission } = await this.get(caller, id);
     const [items, total] = await this.em.findAndCount(
       PackageRequest,
-      { submission: submission.id, ...(filter.status && { status: filter.status }) },
+      { submission, ...(filter.status && { status: filter.status }) },
       {
         populate: ['workflow'],
         orderBy: { packageName: 'asc', packageVersion: 'asc', id: 'asc' },

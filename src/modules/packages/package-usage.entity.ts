@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { PackageRequest } from './package-request.entity.js';
 
 /**
@@ -11,9 +11,16 @@ export const PackageUsageSchema = defineEntity({
   name: 'PackageUsage',
   tableName: 'package_usages',
   properties: {
+    organization: () => tenantKey(),
     id: idProperty(),
-    organization: () => p.manyToOne(Organization).ref().deleteRule('cascade'),
-    packageRequest: () => p.manyToOne(PackageRequest).ref().deleteRule('cascade'),
+    packageRequest: () =>
+      p
+        .manyToOne(PackageRequest)
+        .ref()
+        .deleteRule('cascade')
+        .joinColumns('organization_id', 'package_request_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action'),
     projectName: p.string().length(255).index('package_usages_project_name_index'),
     createdAt: createdAtProperty(),
   },

@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { workItemNotifyTrigger } from '../../db/notify-triggers.js';
 import { baseProperties, timestamptz } from '../../common/base.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { User } from '../identity/user.entity.js';
 import { CheckResult } from './check-result.entity.js';
 import { WORKFLOW_STAGES, WORKFLOW_STATUSES } from './enums.js';
@@ -14,14 +14,17 @@ export const WorkflowSchema = defineEntity({
   tableName: 'workflows',
   repository: () => WorkflowRepository,
   properties: {
+    organization: () => tenantKey(),
     ...baseProperties(),
-    organization: () => p.manyToOne(Organization).ref().deleteRule('cascade'),
     packageRequest: () =>
       p
         .oneToOne(PackageRequest)
         .ref()
         .owner()
         .deleteRule('cascade')
+        .joinColumns('organization_id', 'package_request_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action')
         .unique('workflows_package_request_id_unique'),
     status: p.enum(WORKFLOW_STATUSES).nativeEnumName('workflow_status').default('pending'),
     currentStage: p.enum(WORKFLOW_STAGES).nativeEnumName('workflow_stage').default('license_check'),

@@ -26,7 +26,7 @@ export class WorkflowService {
     });
     const checks = await this.em.find(
       CheckResult,
-      { workflow: id },
+      { workflow },
       { orderBy: { createdAt: 'asc', id: 'asc' } },
     );
     return { workflow, request: workflow.packageRequest.getEntity(), checks };
@@ -47,7 +47,7 @@ export class WorkflowService {
       throw new InvalidInputError(`results cannot be stored: ${unstorable}`, { field: 'results' });
     }
     const checkId = await this.locked(caller, id, async (em, engine, workflow, request, submission) => {
-      const latest = await latestChecks(em, workflow.id);
+      const latest = await latestChecks(em, workflow);
       return engine.addCheck(workflow, request, submission, input, latest).id;
     });
     const view = await this.get(caller, id);
@@ -109,7 +109,7 @@ export class WorkflowService {
     return this.em.transactional(async (em) => {
       const [row] = await execute<{ submission_id: string }[]>(
         em,
-        `select r.submission_id from workflows w join package_requests r on r.id = w.package_request_id
+        `select r.submission_id from workflows w join package_requests r on r.organization_id = w.organization_id and r.id = w.package_request_id
           where w.id = ? and w.organization_id = ?`,
         [id, caller.organizationId],
       );
@@ -123,20 +123,16 @@ export class WorkflowService {
       await em.flush();
       engine.settleSubmission(
         submission,
-        await em.getRepository(Workflow).countByStatusForSubmission(submission.id),
+        await em.getRepository(Workflow).countByStatusForSubmission(submission),
       );
       return result;
     });
   }
 }
 
-async function latestChecks(em: EntityManager, workflowId: string): Promise<LatestChecks> {
+async function latestChecks(em: EntityManager, workflow: Workflow): Promise<LatestChecks> {
   const latest: LatestChecks = new Map();
-  const rows = await em.find(
-    CheckResult,
-    { workflow: workflowId },
-    { orderBy: { createdAt: 'asc', id: 'asc' } },
-  );
+  const rows = await em.find(CheckResult, { workflow }, { orderBy: { createdAt: 'asc', id: 'asc' } });
   for (const row of rows) latest.set(row.checkType, row.status);
   return latest;
 }

@@ -1,9 +1,9 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { workItemNotifyTrigger } from '../../db/notify-triggers.js';
 import { baseProperties, timestamptz } from '../../common/base.entity.js';
 import { Agent } from '../agents/agent.entity.js';
 import { ApiKey } from '../identity/api-key.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { User } from '../identity/user.entity.js';
 import { ConsultationRequestRepository } from './consultation-request.repository.js';
 import { ANSWER_KINDS, REQUEST_PRIORITIES, REQUEST_STATUSES, type RequestStatus } from './enums.js';
@@ -33,21 +33,19 @@ export const ConsultationRequestSchema = defineEntity({
   tableName: 'consultation_requests',
   repository: () => ConsultationRequestRepository,
   properties: {
+    organization: () => tenantKey(),
     ...baseProperties(),
-    organization: () =>
-      p
-        .manyToOne(Organization)
-        .ref()
-        .deleteRule('cascade')
-        .index('consultation_requests_organization_id_index'),
-    /** The agent that asked; the request outlives the agent (set null). */
+    /** The agent that asked. Agents are archived, never deleted (an organization's deletion removes both). */
     agent: () =>
       p
         .manyToOne(Agent)
         .ref()
         .nullable()
-        .deleteRule('set null')
-        .index('consultation_requests_agent_id_index'),
+        .deleteRule('no action')
+        .joinColumns('organization_id', 'agent_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action')
+        .index(),
     /** The API key the agent used to ask. */
     apiKey: () => p.manyToOne(ApiKey).ref().nullable().deleteRule('set null'),
     question: p.text(),

@@ -60,7 +60,7 @@ export class ConsultationRequestRepository extends BaseRepository<ConsultationRe
     const where: FilterQuery<ConsultationRequest>[] = [{ organization: f.organizationId }];
     if (f.status) where.push({ status: f.status });
     if (f.priority) where.push({ priority: f.priority });
-    if (f.agentId) where.push({ agent: f.agentId });
+    if (f.agentId) where.push({ agent: { id: f.agentId } });
     if (f.assigneeId) where.push({ assignee: f.assigneeId });
     if (f.cursor) {
       const c = decodeCursor(f.cursor);

@@ -75,7 +75,7 @@ export class ConsultationService {
     }
     const request = this.em.create(ConsultationRequest, {
       organization: this.em.getReference(Organization, caller.organizationId),
-      agent: caller.agentId,
+      agent: caller.agentId ? [caller.organizationId, caller.agentId] : null,
       apiKey: caller.apiKeyId,
       question: input.question,
       context: input.context ?? {},
@@ -104,7 +104,7 @@ export class ConsultationService {
       {
         id,
         organization: caller.organizationId,
-        ...(caller.kind === 'agent' ? { agent: caller.agentId } : {}),
+        ...(caller.kind === 'agent' ? { agent: { id: caller.agentId! } } : {}),
       },
       includeDeleted ? { filters: { notDeleted: false } } : {},
     );
@@ -332,6 +332,6 @@ export class ConsultationService {
   /** Every delivery attempt for a request the caller may see. */
   async deliveries(caller: Caller, id: string): Promise<WebhookDelivery[]> {
     const request = await this.get(caller, id);
-    return this.em.getRepository(WebhookDelivery).listForRequest(request.id);
+    return this.em.getRepository(WebhookDelivery).listForRequest(request);
   }
 }

@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty, timestamptz } from '../../common/base.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { ConsultationRequest } from './consultation-request.entity.js';
 import { DELIVERY_STATUSES, WEBHOOK_EVENTS } from './enums.js';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository.js';
@@ -25,15 +25,17 @@ export const WebhookDeliverySchema = defineEntity({
   tableName: 'webhook_deliveries',
   repository: () => WebhookDeliveryRepository,
   properties: {
+    organization: () => tenantKey(),
     id: idProperty(),
-    organization: () =>
-      p.manyToOne(Organization).ref().deleteRule('cascade').index('webhook_deliveries_organization_id_index'),
     request: () =>
       p
         .manyToOne(ConsultationRequest)
         .ref()
         .deleteRule('cascade')
-        .index('webhook_deliveries_request_id_index'),
+        .joinColumns('organization_id', 'request_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action')
+        .index(),
     /** Same for every attempt of one event; sent as `X-Oversight-Delivery` so receivers can deduplicate. */
     eventId: p.uuid(),
     event: p.enum(WEBHOOK_EVENTS).nativeEnumName('webhook_event'),
@@ -54,7 +56,12 @@ export const WebhookDeliverySchema = defineEntity({
     finishedAt: timestamptz().nullable(),
     createdAt: createdAtProperty(),
   },
-  uniques: [{ name: 'webhook_deliveries_event_id_attempt_unique', properties: ['eventId', 'attempt'] }],
+  uniques: [
+    {
+      name: 'webhook_deliveries_organization_id_event_id_attempt_unique',
+      properties: ['organization', 'eventId', 'attempt'],
+    },
+  ],
   indexes: [
     {
       name: 'webhook_deliveries_due_index',

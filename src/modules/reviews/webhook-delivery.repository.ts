@@ -1,12 +1,13 @@
 import { EntityRepository } from '@mikro-orm/core';
 import { execute } from '../../db/sql.js';
+import type { ConsultationRequest } from './consultation-request.entity.js';
 import type { WebhookDelivery } from './webhook-delivery.entity.js';
 
 export class WebhookDeliveryRepository extends EntityRepository<WebhookDelivery> {
   /** Every attempt for a request, oldest event first, then by attempt. */
-  listForRequest(requestId: string): Promise<WebhookDelivery[]> {
+  listForRequest(request: ConsultationRequest): Promise<WebhookDelivery[]> {
     return this.find(
-      { request: requestId },
+      { request },
       { orderBy: [{ createdAt: 'asc' }, { eventId: 'asc' }, { attempt: 'asc' }] },
     );
   }

@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { idProperty } from '../../common/base.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { FINDING_SEVERITIES } from './enums.js';
 import { Validation } from './validation.entity.js';
 
@@ -12,10 +12,16 @@ export const FindingSchema = defineEntity({
   name: 'Finding',
   tableName: 'findings',
   properties: {
+    organization: () => tenantKey(),
     id: idProperty(),
-    organization: () =>
-      p.manyToOne(Organization).ref().deleteRule('cascade').index('findings_organization_id_index'),
-    validation: () => p.manyToOne(Validation).ref().deleteRule('cascade'),
+    validation: () =>
+      p
+        .manyToOne(Validation)
+        .ref()
+        .deleteRule('cascade')
+        .joinColumns('organization_id', 'validation_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action'),
     position: p.smallint(),
     layerId: p.string().length(10),
     severity: p.enum(FINDING_SEVERITIES).nativeEnumName('finding_severity'),

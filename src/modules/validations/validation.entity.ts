@@ -1,8 +1,8 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { workItemNotifyTrigger } from '../../db/notify-triggers.js';
 import { createdAtProperty, idProperty, timestamptz } from '../../common/base.entity.js';
 import { Agent } from '../agents/agent.entity.js';
-import { Organization } from '../identity/organization.entity.js';
 import { User } from '../identity/user.entity.js';
 import { REVIEW_DECISIONS, VALIDATION_DECISIONS, VETO_LEVELS } from './enums.js';
 import { Finding } from './finding.entity.js';
@@ -30,16 +30,19 @@ export const ValidationSchema = defineEntity({
   tableName: 'validations',
   repository: () => ValidationRepository,
   properties: {
+    organization: () => tenantKey(),
     id: idProperty(),
-    organization: () => p.manyToOne(Organization).ref().deleteRule('cascade'),
     agentId: p.string().length(255),
     registeredAgent: () =>
       p
         .manyToOne(Agent)
         .ref()
         .nullable()
-        .deleteRule('set null')
-        .index('validations_registered_agent_id_index'),
+        .deleteRule('no action')
+        .joinColumns('organization_id', 'registered_agent_id')
+        .referencedColumnNames(...TENANT_REFERENCE)
+        .updateRule('no action')
+        .index(),
     actionType: p.string().length(100),
     actionDescription: p.text(),
     decision: p.enum(VALIDATION_DECISIONS).nativeEnumName('validation_decision'),

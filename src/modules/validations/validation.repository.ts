@@ -29,7 +29,7 @@ export class ValidationRepository extends BaseRepository<Validation> {
     const where = {
       organization: organizationId,
       ...(filter.agentId !== undefined && { agentId: filter.agentId }),
-      ...(filter.registeredAgentId !== undefined && { registeredAgent: filter.registeredAgentId }),
+      ...(filter.registeredAgentId !== undefined && { registeredAgent: { id: filter.registeredAgentId } }),
       ...(filter.actionType !== undefined && { actionType: filter.actionType }),
       ...(filter.decision !== undefined && { decision: filter.decision }),
       ...(filter.vetoLevel !== undefined && { vetoLevel: filter.vetoLevel }),
@@ -48,7 +48,7 @@ export class ValidationRepository extends BaseRepository<Validation> {
   countAutonomousSince(organizationId: string, agentId: string, since: Date): Promise<number> {
     return this.count({
       organization: organizationId,
-      registeredAgent: agentId,
+      registeredAgent: { id: agentId },
       decision: { $in: ['approved', 'approved_with_warnings'] },
       createdAt: { $gte: since },
     });
