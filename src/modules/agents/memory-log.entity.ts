@@ -1,5 +1,4 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
 import { MEMORY_STATUSES, MEMORY_TIERS, type MemoryLogAction } from './enums.js';
 import { MemoryLogRepository } from './memory-log.repository.js';
