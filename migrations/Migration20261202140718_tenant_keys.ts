@@ -278,6 +278,11 @@ end $$;`);
       `create trigger "log_memory_change" AFTER INSERT OR UPDATE OR DELETE on "memories" for each ROW execute function "memories_log_memory_change_fn"();`,
     );
 
+    this.addSql(`alter table "findings" drop constraint "findings_validation_id_position_unique";`);
+    // (the diff misses this one: it compares the unique by name and takes it for unchanged)
+    this.addSql(
+      `alter table "findings" add constraint "findings_validation_id_position_unique" unique ("organization_id", "validation_id", "position");`,
+    );
     this
       .addSql(`create or replace function trigger_update_conversation_stats() returns trigger language plpgsql as $$
 begin
@@ -535,6 +540,10 @@ end $$;`);
       `create trigger "log_memory_change" AFTER DELETE OR INSERT OR UPDATE on "memories" for each ROW execute function "memories_log_memory_change_fn"();`,
     );
 
+    this.addSql(`alter table "findings" drop constraint "findings_validation_id_position_unique";`);
+    this.addSql(
+      `alter table "findings" add constraint "findings_validation_id_position_unique" unique ("validation_id", "position");`,
+    );
     this
       .addSql(`create or replace function trigger_update_conversation_stats() returns trigger language plpgsql as $$
 begin

@@ -1,0 +1,97 @@
+/**
+ * Citus: every tenant table distributed by `organization_id` and co-located, the tables that belong to no
+ * tenant replicated to every node as reference tables (issue 13, docs/scale-out.md).
+ *
+ * An explicit, reversible step (`npm run citus -- distribute | undistribute | status`), not a migration: the
+ * migrations stay the same on PostgreSQL, PGlite and Citus, and a Citus deployment runs them first (keys
+ * are `(organization_id, id)` everywhere, src/common/tenant.entity.ts), then distributes once. Migrations
+ * written afterwards run on the coordinator, which propagates DDL to the shards.
+ *
+ * `status` reports what is distributed. The statements are plain SQL for one transaction; they were worked
+ * out on a coordinator with two workers (tests/db/citus.test.ts runs them and checks the routing).
+ */
+
+/** Replicated to every node: rows that belong to no tenant, or are read across tenants on every request. */
+export const REFERENCE_TABLES = [
+  'users',
+  'organizations', // owner_id → users
+  'packages', // the shared catalogue
+  'api_keys', // a person's key belongs to no tenant; looked up by prefix on every request
+  'web_sessions',
+  // a user's memberships are read across organizations by the credential lookup of every request
+  'memberships',
+] as const;
+
+/** Distributed by organization_id, co-located with `agents`; a referenced table before its referencing ones. */
+export const DISTRIBUTED_TABLES = [
+  'agents',
+  'conversations',
+  'messages',
+  'memory_logs', // before memories: log_memory_change writes to it
+  'memories',
+  'memory_tags',
+  'validations',
+  'findings',
+  'package_submissions',
+  'package_requests',
+  'workflows',
+  'check_results',
+  'package_usages',
+  'license_allowlist',
+  'consultation_requests',
+  'webhook_deliveries',
+] as const;
+
+/** Coordinator-only tables: no tenant key to route by (audit rows of sign-ins name no organization). */
+export const LOCAL_TABLES = ['audit_logs', 'sign_in_attempts', 'mikro_orm_migrations'] as const;
+
+/** The statements that distribute an undistributed schema, for one transaction. */
+export function distributeStatements(shardCount = 32): string[] {
+  if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 64_000) {
+    throw new RangeError(`shard count must be an integer from 1 to 64000, not ${shardCount}`);
+  }
+  return [
+    // triggers on distributed and reference tables are refused without it (checked only for this DDL)
+    'set local citus.enable_unsafe_triggers = on',
+    // else create_reference_table('organizations') turns every table that reaches it by a foreign key into
+    // a "Citus local table", which can then be distributed neither before nor after its parent
+    'set local citus.enable_local_reference_table_foreign_keys = off',
+    `set local citus.shard_count = ${shardCount}`,
+    // copying the existing rows into the placements fires their triggers again: conversations would count
+    // every message twice, memories log their creation twice, and a NOTIFY cannot be part of the two-phase
+    // commit the copy to several nodes takes
+    ...CITUS_TABLES.map((t) => `alter table ${t} disable trigger user`),
+    ...REFERENCE_TABLES.map((t) => `select create_reference_table('${t}')`),
+    ...DISTRIBUTED_TABLES.map(
+      (t, i) =>
+        `select create_distributed_table('${t}', 'organization_id', colocate_with => '${i === 0 ? 'none' : DISTRIBUTED_TABLES[0]}')`,
+    ),
+    ...CITUS_TABLES.map((t) => `alter table ${t} enable trigger user`),
+    // the coordinator's shells keep the copied rows on disk, invisible: free them
+    `select truncate_local_data_after_distributing_table(t) from unnest(array[${[
+      ...REFERENCE_TABLES,
+      ...DISTRIBUTED_TABLES,
+    ]
+      .map((t) => `'${t}'`)
+      .join(', ')}]::regclass[]) as t`,
+  ];
+}
+
+/** The reverse: plain tables on the coordinator again, rows, keys and triggers included. */
+export function undistributeStatements(): string[] {
+  return [
+    'set local citus.enable_unsafe_triggers = on',
+    // the tables joined by foreign keys go together; from organizations that is all of them but two
+    `select undistribute_table('organizations', cascade_via_foreign_keys => true)`,
+    `select undistribute_table('memory_logs')`, // no foreign key reaches it (the history outlives its memory)
+    `select undistribute_table('packages')`,
+  ];
+}
+
+/** What Citus knows of each table: 'distributed' (by organization_id), 'reference', or absent (local). */
+export const DISTRIBUTION_STATUS_SQL = `select logicalrelid::text as "table",
+    case partmethod when 'h' then 'distributed' when 'n' then 'reference' else partmethod::text end as kind,
+    column_to_column_name(logicalrelid, partkey) as "column", colocationid as "colocation"
+  from pg_dist_partition where logicalrelid::text = any(?) order by 1`;
+
+export const CITUS_TABLES: readonly string[] = [...REFERENCE_TABLES, ...DISTRIBUTED_TABLES];
