@@ -140,7 +140,11 @@ export async function run(): Promise<BenchRow[]> {
       },
       peer: async () => {
         const data = await prepare();
-        return timed(() => drz.insert(dz.messages).values(data));
+        // 7 parameters a row: 10,000 rows exceed the protocol's 65,535, so Drizzle sends two statements
+        return timed(async () => {
+          for (let i = 0; i < data.length; i += 5_000)
+            await drz.insert(dz.messages).values(data.slice(i, i + 5_000));
+        });
       },
     });
     const insertRow = medianRow('1. insert 10,000 messages (one flush)', w1, 1.3);
