@@ -18,5 +18,19 @@ import { Organization } from '../modules/identity/organization.entity.js';
 /** `organization`: the first column of the primary key, deleted with its organization. */
 export const tenantKey = () => p.manyToOne(Organization).ref().primary().deleteRule('cascade');
 
-/** The columns of a relation to another tenant table whose own key column is `column` (e.g. `agent_id`). */
-export const TENANT_REFERENCE = ['organization_id', 'id'] as const;
+/** What `inTenant` needs of a relation's property builder (MikroORM's chain, structurally). */
+interface TenantJoinable<Chain> {
+  joinColumns(...columns: string[]): {
+    referencedColumnNames(...columns: string[]): { updateRule(rule: 'no action'): Chain };
+  };
+}
+
+/**
+ * A relation to another tenant table whose own key column is `column` (e.g. `agent_id`): the composite
+ * foreign key `(organization_id, column) → (organization_id, id)`, sharing the row's `organization_id`.
+ */
+export const inTenant = <Chain>(relation: TenantJoinable<Chain>, column: string): Chain =>
+  relation
+    .joinColumns('organization_id', column)
+    .referencedColumnNames('organization_id', 'id')
+    .updateRule('no action');

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { baseProperties, setUpdatedAtTrigger, timestamptz } from '../../common/base.entity.js';
 import { User } from '../identity/user.entity.js';
 import { Agent } from './agent.entity.js';
@@ -18,15 +18,7 @@ export const ConversationSchema = defineEntity({
   properties: {
     organization: () => tenantKey(),
     ...baseProperties(),
-    agent: () =>
-      p
-        .manyToOne(Agent)
-        .ref()
-        .deleteRule('cascade')
-        .joinColumns('organization_id', 'agent_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action')
-        .index(),
+    agent: () => inTenant(p.manyToOne(Agent).ref().deleteRule('cascade'), 'agent_id').index(),
     user: () =>
       p.manyToOne(User).ref().nullable().deleteRule('set null').index('conversations_user_id_index'),
     title: p.string().length(500).nullable(),

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
 import { Memory } from './memory.entity.js';
 
@@ -10,15 +10,7 @@ export const MemoryTagSchema = defineEntity({
   properties: {
     organization: () => tenantKey(),
     id: idProperty(),
-    memory: () =>
-      p
-        .manyToOne(Memory)
-        .ref()
-        .deleteRule('cascade')
-        .joinColumns('organization_id', 'memory_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action')
-        .index(),
+    memory: () => inTenant(p.manyToOne(Memory).ref().deleteRule('cascade'), 'memory_id').index(),
     tag: p.text().index('memory_tags_tag_index'),
     createdAt: createdAtProperty(),
   },

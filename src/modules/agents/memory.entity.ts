@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { VectorType } from 'pgvector/mikro-orm';
 import { baseProperties, setUpdatedAtTrigger, timestamptz } from '../../common/base.entity.js';
 import { User } from '../identity/user.entity.js';
@@ -45,15 +45,7 @@ export const MemorySchema = defineEntity({
   properties: {
     organization: () => tenantKey(),
     ...baseProperties(),
-    agent: () =>
-      p
-        .manyToOne(Agent)
-        .ref()
-        .nullable()
-        .deleteRule('cascade')
-        .joinColumns('organization_id', 'agent_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action'),
+    agent: () => inTenant(p.manyToOne(Agent).ref().nullable().deleteRule('cascade'), 'agent_id'),
     user: () => p.manyToOne(User).ref().nullable().deleteRule('cascade'),
     memoryType: p.enum(MEMORY_TYPES).nativeEnumName('memory_type_enum'),
     content: p.text(),
@@ -66,26 +58,12 @@ export const MemorySchema = defineEntity({
     sourceType: p.enum(MEMORY_SOURCES).nativeEnumName('memory_source').default('explicit'),
     /** The retention job that deletes a conversation clears it first (ConversationRepository). */
     sourceConversation: () =>
-      p
-        .manyToOne(Conversation)
-        .ref()
-        .nullable()
-        .deleteRule('no action')
-        .joinColumns('organization_id', 'source_conversation_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action'),
+      inTenant(p.manyToOne(Conversation).ref().nullable().deleteRule('no action'), 'source_conversation_id'),
     sourceMessageIds: p.array().columnType('uuid[]').defaultRaw(`'{}'`),
     extractionModel: p.text().nullable(),
     version: p.integer().default(1),
     supersededBy: () =>
-      p
-        .manyToOne(MemorySchema)
-        .ref()
-        .nullable()
-        .deleteRule('no action')
-        .joinColumns('organization_id', 'superseded_by')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action'),
+      inTenant(p.manyToOne(MemorySchema).ref().nullable().deleteRule('no action'), 'superseded_by'),
     contradicts: p.array().columnType('uuid[]').defaultRaw(`'{}'`),
     relatedTo: p.array().columnType('uuid[]').defaultRaw(`'{}'`),
     metadata: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
 import { Agent } from './agent.entity.js';
 import { Conversation } from './conversation.entity.js';
@@ -14,25 +14,9 @@ export const MessageSchema = defineEntity({
   properties: {
     organization: () => tenantKey(),
     id: idProperty(),
-    conversation: () =>
-      p
-        .manyToOne(Conversation)
-        .ref()
-        .deleteRule('cascade')
-        .joinColumns('organization_id', 'conversation_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action'),
+    conversation: () => inTenant(p.manyToOne(Conversation).ref().deleteRule('cascade'), 'conversation_id'),
     /** The agent that wrote it. Agents are archived, never deleted (an organization's deletion removes both). */
-    agent: () =>
-      p
-        .manyToOne(Agent)
-        .ref()
-        .nullable()
-        .deleteRule('no action')
-        .joinColumns('organization_id', 'agent_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action')
-        .index(),
+    agent: () => inTenant(p.manyToOne(Agent).ref().nullable().deleteRule('no action'), 'agent_id').index(),
     role: p.enum(MESSAGE_ROLES).nativeEnumName('message_role'),
     content: p.text(),
     toolCalls: p.json<unknown[]>().columnType('jsonb').nullable(),

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
 import { CHECK_STATUSES, CHECK_TYPES } from './enums.js';
 import { Workflow } from './workflow.entity.js';
@@ -14,14 +14,7 @@ export const CheckResultSchema = defineEntity({
   properties: {
     organization: () => tenantKey(),
     id: idProperty(),
-    workflow: () =>
-      p
-        .manyToOne(Workflow)
-        .ref()
-        .deleteRule('cascade')
-        .joinColumns('organization_id', 'workflow_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action'),
+    workflow: () => inTenant(p.manyToOne(Workflow).ref().deleteRule('cascade'), 'workflow_id'),
     checkType: p.enum(CHECK_TYPES).nativeEnumName('check_type'),
     status: p.enum(CHECK_STATUSES).nativeEnumName('check_status'),
     results: p.json<Record<string, unknown>>().columnType('jsonb').defaultRaw(`'{}'`),

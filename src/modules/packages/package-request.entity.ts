@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { baseProperties } from '../../common/base.entity.js';
 import { PACKAGE_REQUEST_STATUSES } from './enums.js';
 import { PackageSubmission } from './package-submission.entity.js';
@@ -16,14 +16,7 @@ export const PackageRequestSchema = defineEntity({
   properties: {
     organization: () => tenantKey(),
     ...baseProperties(),
-    submission: () =>
-      p
-        .manyToOne(PackageSubmission)
-        .ref()
-        .deleteRule('cascade')
-        .joinColumns('organization_id', 'submission_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action'),
+    submission: () => inTenant(p.manyToOne(PackageSubmission).ref().deleteRule('cascade'), 'submission_id'),
     packageName: p.string().length(214),
     packageVersion: p.string().length(255),
     license: p.string().length(255).nullable(),

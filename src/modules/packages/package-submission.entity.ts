@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { baseProperties } from '../../common/base.entity.js';
 import { Agent } from '../agents/agent.entity.js';
 import { User } from '../identity/user.entity.js';
@@ -20,16 +20,7 @@ export const PackageSubmissionSchema = defineEntity({
     ...baseProperties(),
     user: () =>
       p.manyToOne(User).ref().nullable().deleteRule('set null').index('package_submissions_user_id_index'),
-    agent: () =>
-      p
-        .manyToOne(Agent)
-        .ref()
-        .nullable()
-        .deleteRule('no action')
-        .joinColumns('organization_id', 'agent_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action')
-        .index(),
+    agent: () => inTenant(p.manyToOne(Agent).ref().nullable().deleteRule('no action'), 'agent_id').index(),
     projectName: p.string().length(255),
     projectVersion: p.string().length(100).nullable(),
     lockfileVersion: p.smallint(),

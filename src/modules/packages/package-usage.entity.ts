@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty } from '../../common/base.entity.js';
 import { PackageRequest } from './package-request.entity.js';
 
@@ -14,13 +14,7 @@ export const PackageUsageSchema = defineEntity({
     organization: () => tenantKey(),
     id: idProperty(),
     packageRequest: () =>
-      p
-        .manyToOne(PackageRequest)
-        .ref()
-        .deleteRule('cascade')
-        .joinColumns('organization_id', 'package_request_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action'),
+      inTenant(p.manyToOne(PackageRequest).ref().deleteRule('cascade'), 'package_request_id'),
     projectName: p.string().length(255).index('package_usages_project_name_index'),
     createdAt: createdAtProperty(),
   },

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { workItemNotifyTrigger } from '../../db/notify-triggers.js';
 import { baseProperties, timestamptz } from '../../common/base.entity.js';
 import { User } from '../identity/user.entity.js';
@@ -17,15 +17,9 @@ export const WorkflowSchema = defineEntity({
     organization: () => tenantKey(),
     ...baseProperties(),
     packageRequest: () =>
-      p
-        .oneToOne(PackageRequest)
-        .ref()
-        .owner()
-        .deleteRule('cascade')
-        .joinColumns('organization_id', 'package_request_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action')
-        .unique('workflows_package_request_id_unique'),
+      inTenant(p.oneToOne(PackageRequest).ref().owner().deleteRule('cascade'), 'package_request_id').unique(
+        'workflows_package_request_id_unique',
+      ),
     status: p.enum(WORKFLOW_STATUSES).nativeEnumName('workflow_status').default('pending'),
     currentStage: p.enum(WORKFLOW_STAGES).nativeEnumName('workflow_stage').default('license_check'),
     /** The person who approved or rejected it from `needs_review` (null for workflows the checks settled). */

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { workItemNotifyTrigger } from '../../db/notify-triggers.js';
 import { baseProperties, timestamptz } from '../../common/base.entity.js';
 import { Agent } from '../agents/agent.entity.js';
@@ -36,16 +36,7 @@ export const ConsultationRequestSchema = defineEntity({
     organization: () => tenantKey(),
     ...baseProperties(),
     /** The agent that asked. Agents are archived, never deleted (an organization's deletion removes both). */
-    agent: () =>
-      p
-        .manyToOne(Agent)
-        .ref()
-        .nullable()
-        .deleteRule('no action')
-        .joinColumns('organization_id', 'agent_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action')
-        .index(),
+    agent: () => inTenant(p.manyToOne(Agent).ref().nullable().deleteRule('no action'), 'agent_id').index(),
     /** The API key the agent used to ask. */
     apiKey: () => p.manyToOne(ApiKey).ref().nullable().deleteRule('set null'),
     question: p.text(),

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { createdAtProperty, idProperty, timestamptz } from '../../common/base.entity.js';
 import { ConsultationRequest } from './consultation-request.entity.js';
 import { DELIVERY_STATUSES, WEBHOOK_EVENTS } from './enums.js';
@@ -28,14 +28,7 @@ export const WebhookDeliverySchema = defineEntity({
     organization: () => tenantKey(),
     id: idProperty(),
     request: () =>
-      p
-        .manyToOne(ConsultationRequest)
-        .ref()
-        .deleteRule('cascade')
-        .joinColumns('organization_id', 'request_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action')
-        .index(),
+      inTenant(p.manyToOne(ConsultationRequest).ref().deleteRule('cascade'), 'request_id').index(),
     /** Same for every attempt of one event; sent as `X-Oversight-Delivery` so receivers can deduplicate. */
     eventId: p.uuid(),
     event: p.enum(WEBHOOK_EVENTS).nativeEnumName('webhook_event'),

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { idProperty } from '../../common/base.entity.js';
 import { FINDING_SEVERITIES } from './enums.js';
 import { Validation } from './validation.entity.js';
@@ -14,14 +14,7 @@ export const FindingSchema = defineEntity({
   properties: {
     organization: () => tenantKey(),
     id: idProperty(),
-    validation: () =>
-      p
-        .manyToOne(Validation)
-        .ref()
-        .deleteRule('cascade')
-        .joinColumns('organization_id', 'validation_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action'),
+    validation: () => inTenant(p.manyToOne(Validation).ref().deleteRule('cascade'), 'validation_id'),
     position: p.smallint(),
     layerId: p.string().length(10),
     severity: p.enum(FINDING_SEVERITIES).nativeEnumName('finding_severity'),

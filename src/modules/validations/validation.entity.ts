@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { TENANT_REFERENCE, tenantKey } from '../../common/tenant.entity.js';
+import { inTenant, tenantKey } from '../../common/tenant.entity.js';
 import { workItemNotifyTrigger } from '../../db/notify-triggers.js';
 import { createdAtProperty, idProperty, timestamptz } from '../../common/base.entity.js';
 import { Agent } from '../agents/agent.entity.js';
@@ -34,15 +34,7 @@ export const ValidationSchema = defineEntity({
     id: idProperty(),
     agentId: p.string().length(255),
     registeredAgent: () =>
-      p
-        .manyToOne(Agent)
-        .ref()
-        .nullable()
-        .deleteRule('no action')
-        .joinColumns('organization_id', 'registered_agent_id')
-        .referencedColumnNames(...TENANT_REFERENCE)
-        .updateRule('no action')
-        .index(),
+      inTenant(p.manyToOne(Agent).ref().nullable().deleteRule('no action'), 'registered_agent_id').index(),
     actionType: p.string().length(100),
     actionDescription: p.text(),
     decision: p.enum(VALIDATION_DECISIONS).nativeEnumName('validation_decision'),
