@@ -154,7 +154,7 @@ export async function run(): Promise<void> {
         organization: org,
         scopes: ['read', 'write'],
         expiresAt: null,
-        agentId: agents[0]!.id,
+        agent: agents[0]!,
       },
     );
     await em.flush();

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
               {
                 name: 'demo agent (printed at start-up)',
                 user: null,
-                agentId: agent.id,
+                agent,
                 organization,
                 scopes: ['read', 'write'],
                 expiresAt: new Date(Date.now() + 12 * 60 * 60 * 1000),

@@ -139,7 +139,7 @@ export async function agentWithKey(em: EntityManager, organization: Organization
       organization,
       scopes: ['read', 'write'],
       expiresAt: null,
-      agentId: agent.id,
+      agent,
     },
   );
   await em.flush();

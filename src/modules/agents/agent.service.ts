@@ -207,7 +207,7 @@ export class AgentService {
       organization: await this.em.getRepository(Organization).getByIdOrFail(caller.organizationId),
       scopes,
       expiresAt: input.expiresAt ?? null,
-      agentId: agent.id,
+      agent,
     });
     await this.em.flush();
     return minted;

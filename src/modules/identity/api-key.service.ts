@@ -10,6 +10,7 @@ import { atLeast, type ApiKeyScope } from './enums.js';
 import { Membership } from './membership.entity.js';
 import type { Organization } from './organization.entity.js';
 import type { User } from './user.entity.js';
+import type { Agent } from '../agents/agent.entity.js';
 
 export interface MintedKey {
   /** The raw key: returned once, never stored. */
@@ -51,7 +52,8 @@ export class ApiKeyService {
       organization: Organization | null;
       scopes: ApiKeyScope[];
       expiresAt: Date | null;
-      agentId?: string | null;
+      /** The agent the key authenticates (a key of its organization), or none for a person's key. */
+      agent?: Agent | null;
     },
   ): MintedKey {
     const generated = generateApiKey();
@@ -64,7 +66,7 @@ export class ApiKeyService {
       createdBy: actor.userId ?? null,
       scopes: [...new Set(input.scopes)],
       expiresAt: input.expiresAt,
-      agent: input.agentId && input.organization ? [input.organization.id, input.agentId] : null,
+      agent: input.agent ?? null,
     });
     this.em.getRepository(AuditLog).record(actor, {
       organizationId: input.organization?.id ?? null,
@@ -76,7 +78,7 @@ export class ApiKeyService {
         prefix: generated.prefix,
         scopes: apiKey.scopes,
         userId: input.user?.id ?? null,
-        agentId: input.agentId ?? null,
+        agentId: input.agent?.id ?? null,
         expiresAt: input.expiresAt?.toISOString() ?? null,
       },
     });
