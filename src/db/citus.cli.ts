@@ -7,8 +7,9 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { describeDatabase, loadConfig } from '../config.js';
 import {
   CITUS_TABLES,
-  DISTRIBUTION_STATUS_SQL,
   distributeStatements,
+  distributionStatus,
+  runInOneTransaction,
   undistributeStatements,
 } from './citus.js';
 import { connectOrm } from './orm.js';
@@ -38,18 +39,12 @@ async function main(): Promise<void> {
           ? distributeStatements(shards ? Number(shards) : undefined)
           : undistributeStatements();
       const started = Date.now();
-      await em.transactional(async (tx) => {
-        for (const sql of statements) await tx.execute(sql);
-      });
+      await runInOneTransaction(em, statements);
       process.stdout.write(
         `${describeDatabase(config.database)}: ${command}d in ${Date.now() - started} ms\n`,
       );
     }
-    const rows = await em.execute<{ table: string; kind: string; column: string | null }[]>(
-      DISTRIBUTION_STATUS_SQL,
-      [CITUS_TABLES],
-    );
-    const known = new Map(rows.map((r) => [r.table, r]));
+    const known = new Map((await distributionStatus(em)).map((r) => [r.table, r]));
     for (const table of CITUS_TABLES) {
       const row = known.get(table);
       process.stdout.write(

@@ -10,6 +10,7 @@
  * `status` reports what is distributed. The statements are plain SQL for one transaction; they were worked
  * out on a coordinator with two workers (tests/db/citus.test.ts runs them and checks the routing).
  */
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
 
 /** Replicated to every node: rows that belong to no tenant, or are read across tenants on every request. */
 export const REFERENCE_TABLES = [
@@ -89,9 +90,21 @@ export function undistributeStatements(): string[] {
 }
 
 /** What Citus knows of each table: 'distributed' (by organization_id), 'reference', or absent (local). */
-export const DISTRIBUTION_STATUS_SQL = `select logicalrelid::text as "table",
+const DISTRIBUTION_STATUS_SQL = `select logicalrelid::text as "table",
     case partmethod when 'h' then 'distributed' when 'n' then 'reference' else partmethod::text end as kind,
     column_to_column_name(logicalrelid, partkey) as "column", colocationid as "colocation"
   from pg_dist_partition where logicalrelid::text = any(?) order by 1`;
 
 export const CITUS_TABLES: readonly string[] = [...REFERENCE_TABLES, ...DISTRIBUTED_TABLES];
+
+/** What Citus says of each of our tables; a table it does not list is local to the coordinator. */
+export type DistributionRow = { table: string; kind: string; column: string | null; colocation: number };
+
+export const distributionStatus = (em: SqlEntityManager): Promise<DistributionRow[]> =>
+  em.execute<DistributionRow[]>(DISTRIBUTION_STATUS_SQL, [CITUS_TABLES]);
+
+/** Runs `distributeStatements` or `undistributeStatements` in one transaction (their `set local` needs one). */
+export const runInOneTransaction = (em: SqlEntityManager, statements: string[]): Promise<void> =>
+  em.transactional(async (tx) => {
+    for (const sql of statements) await tx.execute(sql);
+  });

@@ -17,11 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import {
-  CITUS_TABLES,
   DISTRIBUTED_TABLES,
-  DISTRIBUTION_STATUS_SQL,
   REFERENCE_TABLES,
   distributeStatements,
+  distributionStatus,
+  runInOneTransaction,
   undistributeStatements,
 } from '../../src/db/citus.js';
 import { connectOrm } from '../../src/db/orm.js';
@@ -105,10 +105,7 @@ describe.skipIf(onlyInPostgresPass('starts a private Citus cluster of its own'))
     const db = await connectOrm(loadConfig({ NODE_ENV: 'test', DATABASE_URL: citus.url(DATABASE) }), {
       logger: () => undefined,
     });
-    const run = async (statements: string[]) =>
-      (db.em.fork() as unknown as SqlEntityManager).transactional(async (tx) => {
-        for (const sql of statements) await tx.execute(sql);
-      });
+    const sqlEm = () => db.em.fork() as unknown as SqlEntityManager;
     const explain = async (sql: string) =>
       (await citus.query(DATABASE, `explain ${sql}`)).rows
         .map((r: Record<string, string>) => r['QUERY PLAN'])
@@ -124,9 +121,8 @@ describe.skipIf(onlyInPostgresPass('starts a private Citus cluster of its own'))
       await em.flush();
       const org = organization.id;
 
-      await run(distributeStatements(SHARDS));
-      const status = await citus.query(DATABASE, DISTRIBUTION_STATUS_SQL.replace('?', '$1'), [CITUS_TABLES]);
-      const byTable = new Map(status.rows.map((r: { table: string; colocation: number }) => [r.table, r]));
+      await runInOneTransaction(sqlEm(), distributeStatements(SHARDS));
+      const byTable = new Map((await distributionStatus(sqlEm())).map((r) => [r.table, r]));
       for (const table of REFERENCE_TABLES)
         expect(byTable.get(table), table).toMatchObject({ kind: 'reference' });
       const colocations = new Set<number>();
@@ -201,10 +197,8 @@ describe.skipIf(onlyInPostgresPass('starts a private Citus cluster of its own'))
       ).toBe(true);
 
       // and back: plain tables again, the rows and counters as they were, nothing for the generator to do
-      await run(undistributeStatements());
-      expect(
-        (await citus.query(DATABASE, DISTRIBUTION_STATUS_SQL.replace('?', '$1'), [CITUS_TABLES])).rows,
-      ).toEqual([]);
+      await runInOneTransaction(sqlEm(), undistributeStatements());
+      expect(await distributionStatus(sqlEm())).toEqual([]);
       expect((await reread()).conversation).toMatchObject({ messageCount: 2 });
       expect(await db.migrator.checkSchema()).toBe(false);
     } finally {
