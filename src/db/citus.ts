@@ -93,7 +93,7 @@ export function undistributeStatements(): string[] {
 const DISTRIBUTION_STATUS_SQL = `select logicalrelid::text as "table",
     case partmethod when 'h' then 'distributed' when 'n' then 'reference' else partmethod::text end as kind,
     column_to_column_name(logicalrelid, partkey) as "column", colocationid as "colocation"
-  from pg_dist_partition where logicalrelid::text = any(?) order by 1`;
+  from pg_dist_partition where logicalrelid::text = any(array[?]::text[]) order by 1`;
 
 export const CITUS_TABLES: readonly string[] = [...REFERENCE_TABLES, ...DISTRIBUTED_TABLES];
 
