@@ -3,7 +3,7 @@
  * coordinator by organization (src/db/citus.ts), reverses it, or shows what is distributed. Connects like the
  * app (DATABASE_URL; use the coordinator itself, not a pooler). Run after `npx mikro-orm migration:up`.
  */
-import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { execute } from './sql.js';
 import { describeDatabase, loadConfig } from '../config.js';
 import {
   CITUS_TABLES,
@@ -25,8 +25,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const orm = await connectOrm(config);
   try {
-    const em = orm.em.fork() as unknown as SqlEntityManager;
-    const citus = await em.execute<{ v: string | null }[]>(
+    const em = orm.em.fork();
+    const citus = await execute<{ v: string | null }[]>(
+      em,
       `select (select extversion from pg_extension where extname = 'citus') as v`,
     );
     if (!citus[0]?.v) {

@@ -10,7 +10,8 @@
  * `status` reports what is distributed. The statements are plain SQL for one transaction; they were worked
  * out on a coordinator with two workers (tests/db/citus.test.ts runs them and checks the routing).
  */
-import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/core';
+import { execute } from './sql.js';
 
 /** Replicated to every node: rows that belong to no tenant, or are read across tenants on every request. */
 export const REFERENCE_TABLES = [
@@ -46,6 +47,9 @@ export const DISTRIBUTED_TABLES = [
 /** Coordinator-only tables: no tenant key to route by (audit rows of sign-ins name no organization). */
 export const LOCAL_TABLES = ['audit_logs', 'sign_in_attempts', 'mikro_orm_migrations'] as const;
 
+const SEARCH_MEMORIES =
+  'search_memories(uuid, vector, integer, text[], uuid, uuid, uuid[], uuid, double precision)';
+
 /** The statements that distribute an undistributed schema, for one transaction. */
 export function distributeStatements(shardCount = 32): string[] {
   if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 64_000) {
@@ -68,6 +72,10 @@ export function distributeStatements(shardCount = 32): string[] {
         `select create_distributed_table('${t}', 'organization_id', colocate_with => '${i === 0 ? 'none' : DISTRIBUTED_TABLES[0]}')`,
     ),
     ...CITUS_TABLES.map((t) => `alter table ${t} enable trigger user`),
+    ...notifyFunctions(true),
+    // a search runs where its tenant's shard is, under the function's own planner settings (which keep the
+    // ANN index in use), instead of on the coordinator sending each statement on with the defaults
+    `select create_distributed_function('${SEARCH_MEMORIES}', 'p_organization_id', colocate_with => 'memories', force_delegation => true)`,
     // the coordinator's shells keep the copied rows on disk, invisible: free them
     `select truncate_local_data_after_distributing_table(t) from unnest(array[${[
       ...REFERENCE_TABLES,
@@ -86,6 +94,38 @@ export function undistributeStatements(): string[] {
     `select undistribute_table('organizations', cascade_via_foreign_keys => true)`,
     `select undistribute_table('memory_logs')`, // no foreign key reaches it (the history outlives its memory)
     `select undistribute_table('packages')`,
+    ...notifyFunctions(false),
+  ];
+}
+
+/**
+ * The two NOTIFY trigger functions (written by the notifications migration), replaced while distributed.
+ * On Citus a trigger runs where the rows are: on the worker holding a shard, and on every node holding a
+ * copy of a reference table. A NOTIFY on a worker reaches no listener (they listen on the coordinator) and
+ * makes the two-phase commit of any transaction that writes to several nodes fail ("cannot PREPARE a
+ * transaction that has executed LISTEN, UNLISTEN, or NOTIFY"). So only the coordinator (Citus group 0)
+ * notifies: of changes to the reference tables, whose copy it holds; the application sends the notices of
+ * changes to distributed tables itself (src/db/coordinator-notices.ts).
+ */
+function notifyFunctions(coordinatorOnly: boolean): string[] {
+  const guard = coordinatorOnly
+    ? 'if (select groupid from pg_dist_local_group) <> 0 then return null; end if;\n  '
+    : '';
+  return [
+    `create or replace function notify_auth_change() returns trigger language plpgsql as $$
+begin
+  ${guard}perform pg_notify('oversight_auth', tg_argv[0] || ':' ||
+    (to_jsonb(case when tg_op = 'DELETE' then OLD else NEW end) ->> tg_argv[1]));
+  return null;
+end $$`,
+    `create or replace function notify_work_item_change() returns trigger language plpgsql as $$
+declare
+  changed jsonb := to_jsonb(case when tg_op = 'DELETE' then OLD else NEW end);
+begin
+  ${guard}perform pg_notify('oversight_work_items', json_build_object(
+    'organizationId', changed ->> 'organization_id', 'kind', tg_argv[0], 'id', changed ->> 'id', 'op', tg_op)::text);
+  return null;
+end $$`,
   ];
 }
 
@@ -100,11 +140,11 @@ export const CITUS_TABLES: readonly string[] = [...REFERENCE_TABLES, ...DISTRIBU
 /** What Citus says of each of our tables; a table it does not list is local to the coordinator. */
 export type DistributionRow = { table: string; kind: string; column: string | null; colocation: number };
 
-export const distributionStatus = (em: SqlEntityManager): Promise<DistributionRow[]> =>
-  em.execute<DistributionRow[]>(DISTRIBUTION_STATUS_SQL, [CITUS_TABLES]);
+export const distributionStatus = (em: EntityManager): Promise<DistributionRow[]> =>
+  execute<DistributionRow[]>(em, DISTRIBUTION_STATUS_SQL, [CITUS_TABLES]);
 
 /** Runs `distributeStatements` or `undistributeStatements` in one transaction (their `set local` needs one). */
-export const runInOneTransaction = (em: SqlEntityManager, statements: string[]): Promise<void> =>
+export const runInOneTransaction = (em: EntityManager, statements: string[]): Promise<void> =>
   em.transactional(async (tx) => {
-    for (const sql of statements) await tx.execute(sql);
+    for (const sql of statements) await execute(tx, sql);
   });

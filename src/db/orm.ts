@@ -18,6 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeDatabase, type AppConfig, type DatabaseTarget, type PostgresEndpoint } from '../config.js';
 import { ServiceUnavailableError } from '../common/errors.js';
+import { registerCoordinatorNotices } from './coordinator-notices.js';
 import { BoundPostgreSqlDriver, withReplicaRouting } from './bound-driver.js';
 import { entities } from './entities.js';
 import { guardPool } from './pool-guard.js';
@@ -171,6 +172,7 @@ export async function connectOrm(config: AppConfig, overrides: OrmOptionsOverrid
     await orm.connect();
     const status = await orm.checkConnection();
     if (!status.ok) throw new Error(status.reason);
+    if (target.engine === 'postgresql') await registerCoordinatorNotices(orm);
     return orm;
   } catch (error) {
     await orm?.close(true).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { Validation } from '../../src/modules/validations/validation.entity.js';
 /**
  * The LISTEN/NOTIFY hub and the triggers behind its channels: committed changes that matter reach the
  * listeners, bookkeeping and rolled-back changes do not, and a lost connection is announced and healed.
@@ -8,7 +9,7 @@ import { ApiKey } from '../../src/modules/identity/api-key.entity.js';
 import { Membership } from '../../src/modules/identity/membership.entity.js';
 import { sql } from '../support/agents.factories.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { onlyOnPostgres } from '../support/engine.js';
+import { isCitus, onlyOnPostgres } from '../support/engine.js';
 import { agentWithKey, makeUser, person } from '../support/factories.js';
 import { eventually } from '../support/wait.js';
 
@@ -64,9 +65,12 @@ describe('the oversight_auth channel', () => {
       await em.flush();
     });
     const { agent } = await agentWithKey(em, owner.organization);
-    await expectNotice(CHANNELS.auth, `agent:${agent.id}`, () =>
-      sql(em, `update agents set status = 'paused' where id = ?`, [agent.id]),
-    );
+    // agents are distributed on Citus, where the application announces the change (a shard's trigger cannot)
+    await expectNotice(CHANNELS.auth, `agent:${agent.id}`, async () => {
+      if (!isCitus) return sql(em, `update agents set status = 'paused' where id = ?`, [agent.id]);
+      agent.status = 'paused';
+      await em.flush();
+    });
   });
 
   it('stays quiet for bookkeeping (last_used_at) and for a rolled-back change', async () => {
@@ -95,12 +99,26 @@ describe('the oversight_work_items channel', () => {
     const owner = await person(em, 'owner');
     const id = '0190f7a0-0000-7000-8000-000000000001';
     heard[CHANNELS.workItems]!.length = 0;
-    await sql(
-      em,
-      `insert into validations (id, organization_id, agent_id, action_type, action_description, decision, veto_level)
-       values (?, ?, 'agent-x', 'deploy', 'ship it', 'approved', 'none')`,
-      [id, owner.organization.id],
-    );
+    // plain SQL, heard through the trigger; on Citus (validations distributed) the application's own insert
+    if (isCitus) {
+      em.create(Validation, {
+        id,
+        organization: owner.organization,
+        agentId: 'agent-x',
+        actionType: 'deploy',
+        actionDescription: 'ship it',
+        decision: 'approved',
+        vetoLevel: 'none',
+      });
+      await em.flush();
+    } else {
+      await sql(
+        em,
+        `insert into validations (id, organization_id, agent_id, action_type, action_description, decision, veto_level)
+         values (?, ?, 'agent-x', 'deploy', 'ship it', 'approved', 'none')`,
+        [id, owner.organization.id],
+      );
+    }
     const notices = await eventually(
       async () => heard[CHANNELS.workItems]!.map((p) => JSON.parse(p) as Record<string, string>),
       (all) => all.some((n) => n.id === id),

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { ConflictError, RuleViolationError } from '../../common/errors.js';
 import type { Page } from '../../common/cursor.js';
+import { noticeWorkItems } from '../../db/coordinator-notices.js';
 import { Agent } from '../agents/agent.entity.js';
 import { actorOf, permits, requireAgent, requireRole, requireUser, type Caller } from '../identity/access.js';
 import { AuditLog } from '../identity/audit-log.entity.js';
@@ -162,6 +163,7 @@ export class ValidationService {
           status: 'reviewed',
         });
       }
+      await noticeWorkItems(tem, 'validation', [{ organizationId: caller.organizationId, id }]);
       tem.getRepository(AuditLog).record(actorOf(caller), {
         organizationId: caller.organizationId,
         action: 'validation.reviewed',
