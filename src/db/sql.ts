@@ -1,8 +1,9 @@
 /**
  * The one door for raw SQL: `grep -rn "db/sql.js" src` lists every hand-written statement, so one can check
  * that each tenant-table statement filters on `organization_id` (the rule before distributing with Citus).
- * Deliberate exceptions: the global package catalogue (`packages`), and the cross-tenant system jobs (the
- * expiry sweeper, the webhook claim). Everything else reads through repositories.
+ * Deliberate exceptions: the global package catalogue (`packages`), and the reads by which the system jobs
+ * (the expiry sweeper, the webhook claim) find the organizations with work; they then change each
+ * organization's rows with statements that name it. Everything else reads through repositories.
  *
  * A `?` whose type its context does not fix (`? is null`, an argument of `concat` or `jsonb_build_object`,
  * `interval ?`) is cast (`?::uuid is null`): on PostgreSQL values are bound parameters (bound-driver.ts), and an

@@ -253,6 +253,24 @@ describe('the outbox survives a crash', () => {
     expect((await deliveriesOf(request.id))[0]).toMatchObject({ status: 'succeeded', httpStatus: 200 });
   });
 
+  it('a worker claims no more than its batch; the rest stay for the next claim', async () => {
+    const r = await receiver();
+    const { member, agent, organization } = await setup();
+    const ours = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const request = await makeRequest(t.em(), organization, agent.agent, { callbackUrl: r.url });
+      await answer(t, member, request.id);
+      ours.add((await deliveriesOf(request.id))[0]!.id);
+    }
+    const repository = () => t.em().getRepository(WebhookDelivery);
+    const first = await repository().claimDue('first', 3, 60_000);
+    expect(first).toHaveLength(3);
+    const second = await repository().claimDue('second', 10, 60_000);
+    const claimedOfOurs = [...first, ...second].filter((c) => ours.has(c.id));
+    expect(new Set(claimedOfOurs.map((c) => c.id)).size).toBe(5);
+    expect(claimedOfOurs).toHaveLength(5); // none claimed twice
+  });
+
   it("takes over an attempt whose worker died mid-send once its lease ran out; the dead worker's late record is ignored", async () => {
     const r = await receiver();
     const { member, agent, organization } = await setup();
@@ -261,7 +279,7 @@ describe('the outbox survives a crash', () => {
     // worker "dead" claims the row and dies before sending
     const claimed = await t.em().getRepository(WebhookDelivery).claimDue('dead', 10, 60_000);
     const [row] = await deliveriesOf(request.id);
-    expect(claimed).toContain(row!.id);
+    expect(claimed).toEqual([{ organizationId: organization.id, id: row!.id }]);
     expect(row).toMatchObject({ status: 'sending', lockedBy: 'dead' });
     // while the lease holds, nobody else touches it
     await testWorker(t).runOnce();

@@ -1,5 +1,6 @@
 import { LockMode, type EntityData, type EntityManager } from '@mikro-orm/core';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
+import { noticeWorkItems } from '../../db/coordinator-notices.js';
 import { execute } from '../../db/sql.js';
 import {
   actorOf,
@@ -167,6 +168,7 @@ export class ConsultationService {
       changes,
     );
     if (changed !== 1) throw await this.conflictFor(em, id, organizationId);
+    await noticeWorkItems(em, 'request', [{ organizationId, id }]);
   }
 
   /**
@@ -196,7 +198,7 @@ export class ConsultationService {
       });
       const request = await tem.findOneOrFail(
         ConsultationRequest,
-        { id },
+        { id, organization: caller.organizationId },
         { populate: ['organization'], refresh: true },
       );
       recordWebhookEvent(tem, request, 'request.answered', request.organization.getEntity().webhookUrl);
@@ -242,7 +244,11 @@ export class ConsultationService {
         cancelledAt: now,
         updatedAt: now,
       });
-      const request = await tem.findOneOrFail(ConsultationRequest, { id }, { refresh: true });
+      const request = await tem.findOneOrFail(
+        ConsultationRequest,
+        { id, organization: caller.organizationId },
+        { refresh: true },
+      );
       this.audit(
         actorOf(caller),
         request,
@@ -275,11 +281,12 @@ export class ConsultationService {
       const wasPending = request.status === 'pending';
       await tem.nativeUpdate(
         ConsultationRequest,
-        { id },
+        { id, organization: caller.organizationId },
         wasPending
           ? { deletedAt: now, status: 'cancelled', cancelledAt: now, updatedAt: now }
           : { deletedAt: now, updatedAt: now },
       );
+      await noticeWorkItems(tem, 'request', [{ organizationId: caller.organizationId, id }]);
       this.audit(
         actorOf(caller),
         request,
@@ -295,36 +302,60 @@ export class ConsultationService {
 
   /**
    * The sweeper: pending requests past expires_at become expired, each with its webhook event and audit
-   * entry in the same transaction. SKIP LOCKED lets several workers sweep at once without overlap.
+   * entry in the same transaction. First the organizations that have such requests (a read across tenants,
+   * no lock), then one transaction per organization: SKIP LOCKED lets several workers sweep at once without
+   * overlap, and on Citus a locking statement must stay on one tenant's shard.
    */
   async expireDue(limit = 100): Promise<number> {
+    const tenants = await execute<{ organizationId: string }[]>(
+      this.em,
+      `select distinct organization_id as "organizationId" from consultation_requests
+        where status = 'pending' and deleted_at is null and expires_at <= now() limit ?`,
+      [limit],
+    );
+    let expired = 0;
+    for (const { organizationId } of tenants) {
+      if (expired >= limit) break;
+      expired += await this.expireDueIn(organizationId, limit - expired);
+    }
+    return expired;
+  }
+
+  private expireDueIn(organizationId: string, limit: number): Promise<number> {
     return this.em.transactional(async (tem) => {
       const rows = await execute<{ id: string }[]>(
         tem,
-        `update consultation_requests set status = 'expired', updated_at = now()
-          where id in (
-            select id from consultation_requests
-             where status = 'pending' and deleted_at is null and expires_at <= now()
-             order by expires_at limit ? for update skip locked)
-          returning id`,
-        [limit],
+        `with due as materialized (
+           select id from consultation_requests
+            where organization_id = ? and status = 'pending' and deleted_at is null and expires_at <= now()
+            order by expires_at limit ? for update skip locked)
+         update consultation_requests r set status = 'expired', updated_at = now()
+           from due
+          where r.organization_id = ? and r.id = due.id
+         returning r.id`,
+        [organizationId, limit, organizationId],
       );
       if (rows.length === 0) return 0;
       const requests = await tem.find(
         ConsultationRequest,
-        { id: { $in: rows.map((r) => r.id) } },
+        { organization: organizationId, id: { $in: rows.map((r) => r.id) } },
         { populate: ['organization'], refresh: true },
       );
       for (const request of requests) {
         recordWebhookEvent(tem, request, 'request.expired', request.organization.getEntity().webhookUrl);
         tem.getRepository(AuditLog).record(SYSTEM_ACTOR, {
-          organizationId: request.organization.id,
+          organizationId,
           action: 'consultation_request.expired',
           resourceType: 'consultation_request',
           resourceId: request.id,
           details: { before: { status: 'pending' }, after: { status: 'expired' } },
         });
       }
+      await noticeWorkItems(
+        tem,
+        'request',
+        requests.map((r) => ({ organizationId, id: r.id })),
+      );
       return requests.length;
     });
   }

@@ -15,6 +15,7 @@ import type { EncryptionKeys, WebhookSettings } from '../../config.js';
 import { ConsultationService } from './consultation.service.js';
 import { DestinationRefusedError } from './destination.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
+import type { TenantRow } from './webhook-delivery.repository.js';
 import { loadWebhookSecret, SecretDecryptionError } from './webhook-secret.js';
 import { sendWebhook, type SendResult } from './webhook-sender.js';
 
@@ -108,14 +109,16 @@ export class WebhookWorker {
   async runOnce(): Promise<PassResult> {
     const expired = await new ConsultationService(this.orm.em.fork()).expireDue();
     const em = this.orm.em.fork();
-    const ids = await em.getRepository(WebhookDelivery).claimDue(this.workerId, this.batchSize, this.leaseMs);
-    const outcomes = await Promise.all(ids.map((id) => this.deliver(id)));
-    return { expired, attempted: ids.length, succeeded: outcomes.filter((o) => o.ok).length };
+    const claimed = await em
+      .getRepository(WebhookDelivery)
+      .claimDue(this.workerId, this.batchSize, this.leaseMs);
+    const outcomes = await Promise.all(claimed.map((row) => this.deliver(row)));
+    return { expired, attempted: claimed.length, succeeded: outcomes.filter((o) => o.ok).length };
   }
 
-  private async deliver(id: string): Promise<Outcome> {
+  private async deliver({ organizationId, id }: TenantRow): Promise<Outcome> {
     const em = this.orm.em.fork();
-    const row = await em.findOneOrFail(WebhookDelivery, { id });
+    const row = await em.findOneOrFail(WebhookDelivery, { organization: organizationId, id });
     const outcome = await this.attempt(row).catch((error: unknown): Outcome => ({
       ok: false,
       httpStatus: null,
@@ -177,7 +180,7 @@ export class WebhookWorker {
     await this.orm.em.fork().transactional(async (tem) => {
       const mine = await tem.nativeUpdate(
         WebhookDelivery,
-        { id: row.id, status: 'sending', lockedBy: this.workerId },
+        { organization: row.organization, id: row.id, status: 'sending', lockedBy: this.workerId },
         {
           status: outcome.ok ? 'succeeded' : retry ? 'failed' : 'abandoned',
           httpStatus: outcome.httpStatus,
