@@ -115,9 +115,18 @@ export class WorkflowService {
       );
       if (!row) throw new NotFoundError('Workflow', id);
       const locking = { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true } as const;
-      const submission = await em.findOneOrFail(PackageSubmission, { id: row.submission_id }, locking);
-      const workflow = await em.findOneOrFail(Workflow, { id }, locking);
-      const request = await em.findOneOrFail(PackageRequest, { id: workflow.packageRequest.id }, locking);
+      const organization = caller.organizationId; // names the shard of every row locked (Citus)
+      const submission = await em.findOneOrFail(
+        PackageSubmission,
+        { organization, id: row.submission_id },
+        locking,
+      );
+      const workflow = await em.findOneOrFail(Workflow, { organization, id }, locking);
+      const request = await em.findOneOrFail(
+        PackageRequest,
+        { organization, id: workflow.packageRequest.id },
+        locking,
+      );
       const engine = new WorkflowEngine(em, actorOf(caller), caller.organizationId);
       const result = await change(em, engine, workflow, request, submission);
       await em.flush();
