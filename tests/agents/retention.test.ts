@@ -51,12 +51,19 @@ async function conversationAged(
       [organization.id, conversation.id, SECRET],
     );
   }
+  // the instants computed here: Citus refuses now() inside a CASE of an UPDATE on a distributed table
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
   await sql(
     em,
-    `update conversations set title = ?, created_at = now() - make_interval(days => ?),
-       last_message_at = case when ?::int is null then null else now() - make_interval(days => ?::int) end
-     where id = ?`,
-    [SECRET, createdDaysAgo, lastMessageDaysAgo, lastMessageDaysAgo, conversation.id],
+    `update conversations set title = ?, created_at = ?, last_message_at = ?
+     where organization_id = ? and id = ?`,
+    [
+      SECRET,
+      daysAgo(createdDaysAgo),
+      lastMessageDaysAgo === null ? null : daysAgo(lastMessageDaysAgo),
+      organization.id,
+      conversation.id,
+    ],
   );
   return conversation.id;
 }

@@ -47,26 +47,42 @@ export class ConversationRepository extends BaseRepository<Conversation> {
 
   /**
    * Retention: deletes up to `limit` conversations of the organization whose last activity (the last
-   * message, else the creation) is more than `days` days old, oldest first, in one statement; their
+   * message, else the creation) is more than `days` days old, oldest first, in one transaction; their
    * messages go with them (CASCADE) and memories keep existing without their source (cleared here: a
-   * foreign key that shares the tenant column cannot SET NULL). Rows
-   * another transaction holds (a message being posted) are skipped for this batch. Returns the count.
+   * foreign key that shares the tenant column cannot SET NULL). Rows another transaction holds (a message
+   * being posted) are skipped for this batch. Three statements, each naming the organization, rather than
+   * one with data-modifying CTEs, which Citus refuses around `coalesce(…)` and `now()`. Returns the count.
    */
-  async deleteInactive(organizationId: string, days: number, limit: number): Promise<number> {
-    const rows = await execute<{ id: string }[]>(
-      this.getEntityManager(),
-      `with expired as (
-         select id from conversations
-         where organization_id = ? and coalesce(last_message_at, created_at) < now() - make_interval(days => ?)
-         order by coalesce(last_message_at, created_at), id
-         limit ? for update skip locked),
-       unlinked as (
-         update memories m set source_conversation_id = null from expired
-         where m.organization_id = ? and m.source_conversation_id = expired.id)
-       delete from conversations c using expired
-       where c.organization_id = ? and c.id = expired.id returning c.id`,
-      [organizationId, days, limit, organizationId, organizationId],
-    );
-    return rows.length;
+  deleteInactive(organizationId: string, days: number, limit: number): Promise<number> {
+    return this.getEntityManager().transactional(async (em) => {
+      // the cutoff first: Citus refuses a locking statement that computes now() beside a coalesce
+      const [{ cutoff }] = await execute<[{ cutoff: Date }]>(
+        em,
+        'select now() - make_interval(days => ?) as cutoff',
+        [days],
+      );
+      const expired = await execute<{ id: string }[]>(
+        em,
+        `select id from conversations
+          where organization_id = ? and coalesce(last_message_at, created_at) < ?
+          order by coalesce(last_message_at, created_at), id
+          limit ? for update skip locked`,
+        [organizationId, cutoff, limit],
+      );
+      if (expired.length === 0) return 0;
+      const ids = expired.map((r) => r.id);
+      await execute(
+        em,
+        `update memories set source_conversation_id = null
+          where organization_id = ? and source_conversation_id = any(array[?]::uuid[])`,
+        [organizationId, ids],
+      );
+      await execute(
+        em,
+        `delete from conversations where organization_id = ? and id = any(array[?]::uuid[])`,
+        [organizationId, ids],
+      );
+      return ids.length;
+    });
   }
 }

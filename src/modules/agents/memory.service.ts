@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../../common/errors.js';
+import { distributed } from '../../db/coordinator-notices.js';
 import { assertJsonField } from '../../common/values.js';
 import { requireRole, type Caller } from '../identity/access.js';
 import { Organization } from '../identity/organization.entity.js';
@@ -97,10 +98,7 @@ export class MemoryService {
   ): Promise<T> {
     await this.em.begin();
     try {
-      await this.sql.execute(
-        `select set_config('oversight.actor', ?, true), set_config('oversight.reason', ?, true)`,
-        [actorLabel(caller), reason ?? ''],
-      );
+      await this.nameActor(actorLabel(caller), reason ?? '');
       const result = await work();
       await this.em.commit();
       return result;
@@ -108,6 +106,26 @@ export class MemoryService {
       await this.em.rollback();
       throw error;
     }
+  }
+
+  /**
+   * Sets `oversight.actor` and `oversight.reason` for the rest of the transaction, which the memory-log
+   * trigger reads. On Citus that trigger runs on the worker holding the memory's shard: `set_config` stays
+   * on the coordinator, while `SET LOCAL` with `citus.propagate_set_commands = 'local'` goes with the
+   * transaction to every node it reaches (SET takes no parameters: the values are quoted literals).
+   */
+  private async nameActor(actor: string, reason: string): Promise<void> {
+    if (!distributed(this.em)) {
+      await this.sql.execute(
+        `select set_config('oversight.actor', ?, true), set_config('oversight.reason', ?, true)`,
+        [actor, reason],
+      );
+      return;
+    }
+    const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
+    await this.sql.execute(`set local citus.propagate_set_commands = 'local'`);
+    await this.sql.execute(`set local oversight.actor = ${literal(actor)}`);
+    await this.sql.execute(`set local oversight.reason = ${literal(reason)}`);
   }
 
   private visible(caller: Caller, memory: Memory): boolean {
