@@ -77,8 +77,15 @@ function isDataException(error: unknown): boolean {
   return /^22/.test(e.sqlState ?? e.code ?? '');
 }
 
-function constraintOf(error: unknown): string | undefined {
-  return (error as { constraint?: string }).constraint;
+/**
+ * The constraint a driver error names. On Citus the error comes from a worker, relayed without its fields:
+ * the name is read from the message, less the shard id Citus appends (`findings_layer_id_not_blank_102045`).
+ */
+export function constraintOf(error: unknown): string | undefined {
+  const { constraint, message } = error as { constraint?: string; message?: string };
+  if (constraint) return constraint;
+  const named = /constraint "([^"]+)"/.exec(message ?? '')?.[1];
+  return named?.replace(/_\d{6,}$/, '');
 }
 
 /** A mapped error; a 503 always tells the client when to retry. */

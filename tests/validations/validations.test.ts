@@ -1,3 +1,5 @@
+import { CheckConstraintViolationException } from '@mikro-orm/core';
+import { constraintOf } from '../../src/common/error-mapping.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/modules/identity/audit-log.entity.js';
 import { Finding } from '../../src/modules/validations/finding.entity.js';
@@ -109,9 +111,9 @@ describe('POST /api/v1/validations', () => {
       ...body,
       findings: [...body.findings, { layerId: ' ', severity: 'low', title: 'x', description: 'y' }],
     };
-    await expect(new ValidationService(t.em()).record(caller, bad as never)).rejects.toMatchObject({
-      constraint: 'findings_layer_id_not_blank',
-    });
+    const refused: unknown = await new ValidationService(t.em()).record(caller, bad as never).catch((e) => e);
+    expect(refused).toBeInstanceOf(CheckConstraintViolationException);
+    expect(constraintOf(refused)).toBe('findings_layer_id_not_blank');
     expect(await em.count(Validation, {})).toBe(before);
   });
 });
