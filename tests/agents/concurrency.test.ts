@@ -10,7 +10,7 @@ import { MemoryLog } from '../../src/modules/agents/memory-log.entity.js';
 import { Memory } from '../../src/modules/agents/memory.entity.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { makeMemory } from '../support/agents.factories.js';
-import { onlyOnPostgres } from '../support/engine.js';
+import { notOnDistributedTables, onlyOnPostgres } from '../support/engine.js';
 import { makeAgent, person } from '../support/factories.js';
 import { eventually } from '../support/wait.js';
 
@@ -59,7 +59,12 @@ async function queuedBehindLock(
 }
 
 describe('concurrent changes', () => {
-  it.skipIf(onlyOnPostgres('two concurrent transactions need two connections and a third to hold the lock'))(
+  it.skipIf(
+    onlyOnPostgres('two concurrent transactions need two connections and a third to hold the lock') ||
+      notOnDistributedTables(
+        'queued behind a row lock: counts the waiters in pg_stat_activity, and on Citus they wait on the worker',
+      ),
+  )(
     'two content changes of one memory at once: versions 2 and 3, the second built on the first',
     async () => {
       const owner = await person(t.em(), 'owner');
@@ -98,7 +103,12 @@ describe('concurrent changes', () => {
     },
   );
 
-  it.skipIf(onlyOnPostgres('two concurrent transactions need two connections and a third to hold the lock'))(
+  it.skipIf(
+    onlyOnPostgres('two concurrent transactions need two connections and a third to hold the lock') ||
+      notOnDistributedTables(
+        'queued behind a row lock: counts the waiters in pg_stat_activity, and on Citus they wait on the worker',
+      ),
+  )(
     'two DNA changes of one agent at once both stay; a change read before archiving cannot revive it',
     async () => {
       const owner = await person(t.em(), 'owner');

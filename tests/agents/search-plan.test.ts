@@ -8,6 +8,7 @@ import { MEMORY_EMBEDDING_INDEX } from '../../src/modules/agents/memory.entity.j
 import { sql } from '../support/agents.factories.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { makeAgent, person } from '../support/factories.js';
+import { notOnDistributedTables } from '../support/engine.js';
 
 let db: TestDatabase;
 let organizationId: string;
@@ -66,7 +67,11 @@ async function explain(withFunctionSettings: boolean, agentFilter: boolean): Pro
 }
 
 describe('search_memories', () => {
-  it('scans the ANN index under its own settings, where the default planner would not', async () => {
+  it.skipIf(
+    notOnDistributedTables(
+      'search plan: explains the statement in this session; on Citus the shard’s plan is made on a worker (tests/db/citus.test.ts asserts the routed search)',
+    ),
+  )('scans the ANN index under its own settings, where the default planner would not', async () => {
     const plan = await explain(true, false);
     expect(plan).toContain(MEMORY_EMBEDDING_INDEX);
     expect(plan).not.toMatch(/Seq Scan on memories/);

@@ -14,6 +14,7 @@ import { agentWithKey, mintKey, person, TEST_PASSWORD, type Person } from '../su
 import { allowLicenses, FIXTURE_PACKAGES, lockfiles, submit } from '../support/packages.factories.js';
 import { makeRequest } from '../support/reviews.factories.js';
 import { StatementLog } from '../support/statements.js';
+import { isCitus } from '../support/engine.js';
 import { validationBody } from '../support/validations.factories.js';
 
 const log = new StatementLog();
@@ -155,7 +156,9 @@ async function count(app: FastifyInstance, c: Case) {
   await app.principals.lastUsed.flush(); // bookkeeping must not land in the counted window
   const { result, statements } = await send();
   expect(result.statusCode, result.body.slice(0, 300)).toBe(c.status ?? 200);
-  return statements;
+  // On Citus the application sends the work-item notice the triggers send elsewhere, in one statement more
+  // (src/db/coordinator-notices.ts); the counts below are the same on every engine without it.
+  return isCitus ? statements.filter((s) => !s.startsWith('select pg_notify(')) : statements;
 }
 
 /** The hot writes (login, answering a request, posting a message, submitting a lockfile) and vector search. */

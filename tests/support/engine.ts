@@ -44,5 +44,14 @@ export function onlyInPostgresPass(reason: string): boolean {
   return engine !== 'postgresql';
 }
 
+/**
+ * Marks a test that cannot apply to tables distributed by Citus (DDL on a reference table, plain SQL Citus
+ * refuses on a distributed table) and says why in the Citus pass; it runs on PostgreSQL and PGlite.
+ */
+export function notOnDistributedTables(reason: string): boolean {
+  if (isCitus) console.info(`[skipped on citus] ${reason}`);
+  return isCitus;
+}
+
 /** The Citus nodes' maintenance URLs (coordinator first), passed from the global setup to the test files. */
 export const CITUS_NODES_ENV = 'OVERSIGHT_TEST_CITUS_NODES';
