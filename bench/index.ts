@@ -11,6 +11,7 @@ const MODULES: Record<string, () => Promise<Module>> = {
   'vector-index': () => import('./vector-index.js'),
   'mcp-ask-human': () => import('./mcp-ask-human.js'),
   inbox: () => import('./inbox.js'),
+  'scale-out': () => import('./scale-out.js'),
 };
 /** Modules `npm run bench` runs when none is named (the others on request). */
 const DEFAULT = ['orm-vs-raw', 'http', 'vector-index'];

@@ -96,20 +96,27 @@ export function medianRow(
   };
 }
 
-export function printTable(rows: BenchRow[]): void {
-  const header: BenchRow = {
-    workload: 'workload',
-    orm: 'MikroORM',
-    raw: 'raw pg',
-    peer: 'Drizzle',
-    ratio: 'MikroORM / raw',
-    peerRatio: 'Drizzle / raw',
-    target: 'target',
-    met: 'met',
-  };
-  const keys = Object.keys(header) as (keyof BenchRow)[];
-  const widths = keys.map((k) => Math.max(header[k].length, ...rows.map((r) => String(r[k]).length)));
-  const line = (r: BenchRow) => `| ${keys.map((k, i) => String(r[k]).padEnd(widths[i]!)).join(' | ')} |`;
+const BENCH_HEADER: BenchRow = {
+  workload: 'workload',
+  orm: 'MikroORM',
+  raw: 'raw pg',
+  peer: 'Drizzle',
+  ratio: 'MikroORM / raw',
+  peerRatio: 'Drizzle / raw',
+  target: 'target',
+  met: 'met',
+};
+
+/** Prints `rows` as a Markdown table; `header` names the columns (by default those of a BenchRow). */
+export function printTable(rows: BenchRow[]): void;
+export function printTable<R extends { [K in keyof R]: string }>(rows: R[], header: R): void;
+export function printTable(rows: object[], header: object = BENCH_HEADER): void {
+  const cells = (r: object) => r as Record<string, string>;
+  const keys = Object.keys(header);
+  const widths = keys.map((k) =>
+    Math.max(cells(header)[k]!.length, ...rows.map((r) => String(cells(r)[k]).length)),
+  );
+  const line = (r: object) => `| ${keys.map((k, i) => String(cells(r)[k]).padEnd(widths[i]!)).join(' | ')} |`;
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));
@@ -125,17 +132,28 @@ export interface LoadResult {
 
 /**
  * autocannon against `url` from a child process (the load generator must not share the event loop, nor
- * the core, of the server it measures).
+ * the core, of the server it measures). A GET unless `request` names another method and a JSON body.
  */
 export function loadFromAnotherProcess(
   url: string,
   headers: Record<string, string>,
   seconds: number,
   connections = 50,
+  request?: { method: string; body: string },
 ): Promise<LoadResult> {
+  const options = request
+    ? {
+        url,
+        headers: { ...headers, 'content-type': 'application/json' },
+        method: request.method,
+        body: request.body,
+        duration: seconds,
+        connections,
+      }
+    : { url, headers, duration: seconds, connections };
   const script = `
     const autocannon = require('autocannon');
-    autocannon(${JSON.stringify({ url, headers, duration: seconds, connections })}, (error, r) => {
+    autocannon(${JSON.stringify(options)}, (error, r) => {
       if (error) { console.error(error); process.exit(1); }
       process.stdout.write(JSON.stringify({
         rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99,
