@@ -63,6 +63,9 @@ begin
   if cardinality(hit_ids) = 0 then
     return;
   end if;
+  -- sorts off was for the ANN scan only: the ten hits are sorted in memory (else locking them in id order
+  -- walks the organization's whole primary key)
+  set local enable_sort = on;
   -- the hits locked in id order first: concurrent searches with common hits then queue instead of
   -- deadlocking (an UPDATE alone visits the rows in whatever order its scan finds them)
   perform 1 from memories m
