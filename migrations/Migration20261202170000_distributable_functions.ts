@@ -15,6 +15,35 @@ import { Migration } from '@mikro-orm/migrations';
  *   of a SQL function over a distributed table; the same query, with its values, plans as any other. Its
  *   lookup of the memory's created_at names the organization too (a join Citus keeps on one shard).
  */
+/** A hit as jsonb, from its columns (the keys `MemoryJson` reads; migration 20261202070000). */
+const MEMORY_JSON = `jsonb_build_object(
+           'id', m.id,
+           'organization_id', m.organization_id,
+           'agent_id', m.agent_id,
+           'user_id', m.user_id,
+           'memory_type', m.memory_type,
+           'content', m.content,
+           'subject', m.subject,
+           'importance', m.importance,
+           'confidence', m.confidence,
+           'access_count', m.access_count,
+           'is_pinned', m.is_pinned,
+           'source_type', m.source_type,
+           'source_conversation_id', m.source_conversation_id,
+           'source_message_ids', m.source_message_ids,
+           'extraction_model', m.extraction_model,
+           'version', m.version,
+           'superseded_by', m.superseded_by,
+           'contradicts', m.contradicts,
+           'related_to', m.related_to,
+           'metadata', m.metadata,
+           'tier', m.tier,
+           'status', m.status,
+           'created_at', m.created_at,
+           'updated_at', m.updated_at,
+           'last_accessed_at', m.last_accessed_at,
+           'expires_at', m.expires_at)`;
+
 const SEARCH_MEMORIES = `create or replace function search_memories(
   p_organization_id uuid,
   p_query vector,
@@ -74,33 +103,7 @@ begin
   update memories m set access_count = m.access_count + 1, last_accessed_at = now()
    where m.organization_id = p_organization_id and m.id = any(hit_ids);
   return query
-    select jsonb_build_object(
-             'id', m.id,
-             'organization_id', m.organization_id,
-             'agent_id', m.agent_id,
-             'user_id', m.user_id,
-             'memory_type', m.memory_type,
-             'content', m.content,
-             'subject', m.subject,
-             'importance', m.importance,
-             'confidence', m.confidence,
-             'access_count', m.access_count,
-             'is_pinned', m.is_pinned,
-             'source_type', m.source_type,
-             'source_conversation_id', m.source_conversation_id,
-             'source_message_ids', m.source_message_ids,
-             'extraction_model', m.extraction_model,
-             'version', m.version,
-             'superseded_by', m.superseded_by,
-             'contradicts', m.contradicts,
-             'related_to', m.related_to,
-             'metadata', m.metadata,
-             'tier', m.tier,
-             'status', m.status,
-             'created_at', m.created_at,
-             'updated_at', m.updated_at,
-             'last_accessed_at', m.last_accessed_at,
-             'expires_at', m.expires_at) || jsonb_build_object('tags', coalesce(
+    select ${MEMORY_JSON} || jsonb_build_object('tags', coalesce(
              (select jsonb_agg(g.tag order by g.tag) from memory_tags g
                where g.organization_id = p_organization_id and g.memory_id = m.id), '[]'::jsonb)),
            hit_similarities[array_position(hit_ids, m.id)]
@@ -154,33 +157,7 @@ begin
          set access_count = m.access_count + 1, last_accessed_at = now()
         from hits
        where m.id = hits.id and m.organization_id = $1
-      returning m.id, jsonb_build_object(
-           'id', m.id,
-           'organization_id', m.organization_id,
-           'agent_id', m.agent_id,
-           'user_id', m.user_id,
-           'memory_type', m.memory_type,
-           'content', m.content,
-           'subject', m.subject,
-           'importance', m.importance,
-           'confidence', m.confidence,
-           'access_count', m.access_count,
-           'is_pinned', m.is_pinned,
-           'source_type', m.source_type,
-           'source_conversation_id', m.source_conversation_id,
-           'source_message_ids', m.source_message_ids,
-           'extraction_model', m.extraction_model,
-           'version', m.version,
-           'superseded_by', m.superseded_by,
-           'contradicts', m.contradicts,
-           'related_to', m.related_to,
-           'metadata', m.metadata,
-           'tier', m.tier,
-           'status', m.status,
-           'created_at', m.created_at,
-           'updated_at', m.updated_at,
-           'last_accessed_at', m.last_accessed_at,
-           'expires_at', m.expires_at) as memory
+      returning m.id, ${MEMORY_JSON} as memory
     )
     select t.memory || jsonb_build_object('tags', coalesce(
              (select jsonb_agg(g.tag order by g.tag) from memory_tags g where g.memory_id = t.id), '[]'::jsonb)),
