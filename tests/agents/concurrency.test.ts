@@ -80,7 +80,7 @@ describe('concurrent changes', () => {
       expect([(first!.json() as Memory).version, (second!.json() as Memory).version]).toEqual([2, 3]);
       const stored = await t.em().findOneOrFail(Memory, { id: memory.id });
       expect([stored.content, stored.version]).toEqual(['from the member', 3]);
-      const log = await t.em().getRepository(MemoryLog).history(memory.id);
+      const log = await t.em().getRepository(MemoryLog).history(owner.organization.id, memory.id);
       expect(log.map((l) => [l.oldContent, l.newContent])).toEqual([
         [null, 'v1'],
         ['v1', 'from the owner'],

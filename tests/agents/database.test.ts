@@ -446,7 +446,7 @@ describe('functions and triggers', () => {
     await sql(t.em(), `update memories set subject = 'not logged', is_pinned = true where id = ?`, [id]);
     await sql(t.em(), `update memories set tier = 'hot', status = 'disputed' where id = ?`, [id]);
 
-    const logs = await t.em().getRepository(MemoryLog).history(id);
+    const logs = await t.em().getRepository(MemoryLog).history(organization.id, id);
     expect(logs.map((l) => [l.action, l.newContent, l.newImportance, l.newTier, l.newStatus])).toEqual([
       ['created', 'v1', 3, 'warm', 'active'],
       ['updated', 'v2', 6, 'warm', 'active'],

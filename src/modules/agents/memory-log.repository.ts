@@ -25,8 +25,9 @@ interface StateRow {
 
 /** Read-only: the database writes memory logs (trigger `log_memory_change`) and refuses to change them. */
 export class MemoryLogRepository extends EntityRepository<MemoryLog> {
-  history(memoryId: string): Promise<MemoryLog[]> {
-    return this.find({ memoryId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  /** A memory's history, oldest first; by its organization too, which routes it to one shard on Citus. */
+  history(organizationId: string, memoryId: string): Promise<MemoryLog[]> {
+    return this.find({ organizationId, memoryId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
   /** The memory as it was at `at`, or null if it did not exist then (not yet created, or deleted). */

@@ -346,7 +346,7 @@ export class MemoryService {
 
   async history(caller: Caller, id: string): Promise<MemoryLog[]> {
     const memory = await this.get(caller, id);
-    return this.em.getRepository(MemoryLog).history(memory.id);
+    return this.em.getRepository(MemoryLog).history(caller.organizationId, memory.id);
   }
 
   async stateAt(caller: Caller, id: string, at: Date): Promise<MemoryState> {
