@@ -86,7 +86,9 @@ describe('API keys', () => {
       t.app.inject({ method: 'GET', url: '/api/v1/me', headers: authorization ? { authorization } : {} });
     expect((await get()).statusCode).toBe(401);
     expect((await get('Bearer not-a-key')).statusCode).toBe(401);
-    expect((await get(`Bearer ${p.key.slice(0, -1)}x`)).statusCode).toBe(401);
+    // the key with its last character changed (to another one: a key may already end in 'x')
+    const tampered = p.key.slice(0, -1) + (p.key.endsWith('x') ? 'y' : 'x');
+    expect((await get(`Bearer ${tampered}`)).statusCode).toBe(401);
     expect((await get(`Bearer ${expired}`)).json().message).toMatch(/expired/);
     expect((await get(p.headers.authorization)).statusCode).toBe(200);
 
